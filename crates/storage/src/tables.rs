@@ -1,0 +1,38 @@
+//! Table definitions. Keys are fixed-width big-endian byte arrays where order matters (block
+//! number, then index), so range scans walk a block's transactions and receipts in order.
+
+use redb::TableDefinition;
+
+/// Block number -> RLP header.
+pub const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+/// Block number -> canonical block hash.
+pub const CANONICAL_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("canonical");
+/// Block hash -> block number.
+pub const HEADER_NUMBERS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("header_numbers");
+/// Block number -> RLP ommers and withdrawals (the body without its transactions).
+pub const BODY_EXTRAS: TableDefinition<u64, &[u8]> = TableDefinition::new("body_extras");
+/// (block number, tx index) -> sender (20 bytes) ++ EIP-2718 transaction.
+pub const TRANSACTIONS: TableDefinition<&[u8; 12], &[u8]> = TableDefinition::new("transactions");
+/// (block number, tx index) -> [`crate::StoredReceipt`].
+pub const RECEIPTS: TableDefinition<&[u8; 12], &[u8]> = TableDefinition::new("receipts");
+/// Transaction hash -> (block number, tx index).
+pub const TX_LOOKUP: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("tx_lookup");
+/// Address -> [`crate::StoredAccount`].
+pub const ACCOUNTS: TableDefinition<&[u8; 20], &[u8]> = TableDefinition::new("accounts");
+/// Address ++ slot -> non-zero value (zero values are deleted).
+pub const STORAGE: TableDefinition<&[u8; 52], &[u8; 32]> = TableDefinition::new("storage");
+/// Code hash -> bytecode.
+pub const BYTECODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("bytecodes");
+/// Encoded nibble path -> account-trie node.
+pub const ACCOUNT_TRIE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("account_trie");
+/// Hashed address ++ encoded nibble path -> storage-trie node.
+pub const STORAGE_TRIE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage_trie");
+/// Chain metadata (genesis hash, head, chain spec).
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Meta key of the genesis hash.
+pub const META_GENESIS_HASH: &str = "genesis_hash";
+/// Meta key of the head block number.
+pub const META_HEAD: &str = "head";
+/// Meta key of the genesis JSON the datadir was initialised with.
+pub const META_GENESIS_JSON: &str = "genesis_json";
