@@ -1,0 +1,126 @@
+//! `cloister`: run a node (`node`), initialise a datadir from a genesis file (`init`), or
+//! measure any node's throughput (`bench`).
+
+mod banner;
+
+use clap::{Parser, Subcommand};
+use cloister_node::{NodeConfig, init, launch};
+use cloister_primitives::B256;
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+#[derive(Debug, Parser)]
+#[command(name = "cloister", version, about = "Confidential Ethereum node")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a node.
+    Node(NodeArgs),
+    /// Write a genesis (geth format, optional `cloister` section) into a datadir.
+    Init {
+        /// genesis.json to initialise with.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Directory of the database.
+        #[arg(long)]
+        datadir: PathBuf,
+    },
+    /// Measure committed throughput of any JSON-RPC node.
+    Bench(cloister_bench::BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct NodeArgs {
+    /// Single-validator dev chain with ten prefunded accounts (like anvil).
+    #[arg(long)]
+    dev: bool,
+    /// Interface for HTTP and WebSocket RPC.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port for HTTP and WebSocket RPC.
+    #[arg(long, default_value_t = 8545)]
+    port: u16,
+    /// Directory of the database (default: ~/.cloister/dev with --dev, else required).
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// Seal a block every interval (e.g. 250ms, 2s) instead of as transactions arrive.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    block_time: Option<Duration>,
+    /// Most transactions in one block.
+    #[arg(long, default_value_t = 20_000)]
+    max_txs_per_block: usize,
+    /// Hex private key to seal blocks with (must be a validator in the genesis).
+    #[arg(long, env = "CLOISTER_VALIDATOR_KEY", hide_env_values = true)]
+    validator_key: Option<B256>,
+    /// Gas cap of eth_call and eth_estimateGas.
+    #[arg(long, default_value_t = 50_000_000)]
+    rpc_gas_cap: u64,
+}
+
+fn main() -> eyre::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    // Fixed thread counts: the node must run unchanged inside an enclave with a fixed thread budget.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(8)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> eyre::Result<()> {
+    match cli.command {
+        Command::Init { genesis, datadir } => {
+            let json = std::fs::read_to_string(&genesis)
+                .map_err(|e| eyre::eyre!("cannot read {}: {e}", genesis.display()))?;
+            let hash = init(&datadir, &json)?;
+            println!("initialised {} with genesis {hash}", datadir.display());
+            Ok(())
+        }
+        Command::Bench(args) => {
+            let report = cloister_bench::main_with_args(args).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Node(args) => run_node(args).await,
+    }
+}
+
+async fn run_node(args: NodeArgs) -> eyre::Result<()> {
+    let datadir = match (args.datadir, args.dev) {
+        (Some(dir), _) => dir,
+        (None, true) => default_dev_datadir()?,
+        (None, false) => eyre::bail!("--datadir is required without --dev"),
+    };
+    let config = NodeConfig {
+        datadir: datadir.clone(),
+        host: args.host,
+        port: args.port,
+        dev: args.dev,
+        block_time: args.block_time,
+        max_txs_per_block: args.max_txs_per_block,
+        validator_key: args.validator_key,
+        rpc_gas_cap: args.rpc_gas_cap,
+    };
+    let node = launch(config).await?;
+    banner::print(&node, &datadir);
+    tokio::signal::ctrl_c().await?;
+    eprintln!("shutting down");
+    node.stop().await;
+    Ok(())
+}
+
+fn default_dev_datadir() -> eyre::Result<PathBuf> {
+    let home = std::env::var_os("HOME").ok_or_else(|| eyre::eyre!("HOME is not set; pass --datadir"))?;
+    Ok(PathBuf::from(home).join(".cloister").join("dev"))
+}

@@ -1,0 +1,235 @@
+//! The chain itself: the head, block building, and committing a block in one storage
+//! transaction. One writer at a time (the commit lock); readers use snapshots and never wait.
+
+use crate::{
+    AccountChange, ChainError, StateChanges, assemble, genesis, seal,
+};
+use alloy_signer_local::PrivateKeySigner;
+use cloister_chainspec::ChainSpec;
+use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
+use cloister_primitives::{Address, B256, Bytes, Header, ReceiptEnvelope, RecoveredTx};
+use cloister_storage::{BlockRecord, Store, StoreReader, StoredReceipt};
+use parking_lot::{Mutex, RwLock};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// The newest committed block and a snapshot of the state after it.
+#[derive(Debug)]
+pub struct ChainHead {
+    /// Its header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// State and history as of this block.
+    pub reader: Arc<StoreReader>,
+}
+
+/// A block that is built and sealed but not yet committed.
+#[derive(Debug)]
+pub struct SealedBlock {
+    /// The sealed header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Included transactions.
+    pub transactions: Vec<RecoveredTx>,
+    /// Their receipts.
+    pub receipts: Vec<StoredReceipt>,
+    /// State rows to write.
+    pub state: StateChanges,
+    /// Candidates that were left out, and why.
+    pub skipped: Vec<SkippedTx>,
+}
+
+/// A committed block, as published to subscribers.
+#[derive(Debug)]
+pub struct CommittedBlock {
+    /// Its header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Its transactions.
+    pub transactions: Vec<RecoveredTx>,
+    /// Their receipts.
+    pub receipts: Vec<StoredReceipt>,
+}
+
+/// How many committed blocks a slow subscriber may fall behind before it misses some.
+const BLOCK_CHANNEL_CAPACITY: usize = 1024;
+
+/// The chain of one node.
+pub struct Chain {
+    spec: Arc<ChainSpec>,
+    store: Store,
+    head: RwLock<Arc<ChainHead>>,
+    validator: Option<PrivateKeySigner>,
+    commit_lock: Mutex<()>,
+    blocks: broadcast::Sender<Arc<CommittedBlock>>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain").field("head", &self.head.read().header.number).finish_non_exhaustive()
+    }
+}
+
+impl Chain {
+    /// Writes the genesis of `spec` into an empty store, or checks the store already holds it.
+    pub fn init(store: &Store, spec: &ChainSpec, genesis_json: &str) -> Result<B256, ChainError> {
+        genesis::init_genesis(store, spec, genesis_json)
+    }
+
+    /// Opens the chain held by `store`. `validator` seals produced blocks.
+    pub fn open(
+        store: Store,
+        spec: Arc<ChainSpec>,
+        validator: Option<PrivateKeySigner>,
+    ) -> Result<Self, ChainError> {
+        let reader = store.reader()?;
+        let stored = reader.genesis_hash()?.ok_or(ChainError::NotInitialised)?;
+        let expected = spec.genesis_hash();
+        if stored != expected {
+            return Err(ChainError::GenesisMismatch { stored, expected });
+        }
+        let head = load_head(reader)?;
+        let (blocks, _) = broadcast::channel(BLOCK_CHANNEL_CAPACITY);
+        Ok(Self {
+            spec,
+            store,
+            head: RwLock::new(Arc::new(head)),
+            validator,
+            commit_lock: Mutex::new(()),
+            blocks,
+        })
+    }
+
+    /// The chain spec.
+    pub fn spec(&self) -> &Arc<ChainSpec> {
+        &self.spec
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The newest committed block with its state snapshot.
+    pub fn head(&self) -> Arc<ChainHead> {
+        self.head.read().clone()
+    }
+
+    /// Address that seals blocks produced here, if this node is a validator.
+    pub fn validator(&self) -> Option<Address> {
+        self.validator.as_ref().map(|k| k.address())
+    }
+
+    /// Committed blocks, as they commit.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBlock>> {
+        self.blocks.subscribe()
+    }
+
+    /// Builds and seals the child of the current head from `source`. Does not commit.
+    pub fn build_block(
+        &self,
+        source: &mut dyn TxSource,
+        timestamp: u64,
+        max_txs: usize,
+    ) -> Result<SealedBlock, ChainError> {
+        let key = self.validator.as_ref().ok_or_else(|| ChainError::Seal("this node is not a validator".into()))?;
+        let head = self.head();
+        let timestamp = timestamp.max(head.header.timestamp);
+        let mut header = assemble::next_header(
+            &self.spec,
+            &head.header,
+            head.hash,
+            timestamp,
+            key.address(),
+            Bytes::new(),
+        );
+        let withdrawals: Option<Vec<_>> = header.withdrawals_root.map(|_| Vec::new());
+        let input = BlockInput { header: &header, ommers: &[], withdrawals: withdrawals.as_deref() };
+        let db = StateDb::new(head.reader.clone());
+        let (executed, skipped) = cloister_evm::build_block(&self.spec, db, input, source, max_txs)?;
+        let (state, receipts) = self.state_and_receipts(&head.reader, &executed)?;
+        assemble::finish_header(&mut header, &executed, state.state_root);
+        seal::seal(&mut header, key)?;
+        let hash = header.hash_slow();
+        Ok(SealedBlock { header, hash, transactions: executed.transactions, receipts, state, skipped })
+    }
+
+    /// Commits a sealed block in one durable transaction, makes it the head and publishes it.
+    pub fn commit_block(&self, block: SealedBlock) -> Result<Arc<CommittedBlock>, ChainError> {
+        let _writer = self.commit_lock.lock();
+        let head = self.head();
+        if block.header.number != head.header.number + 1 || block.header.parent_hash != head.hash {
+            return Err(ChainError::NotOnHead { number: block.header.number, head: head.header.number });
+        }
+        let mut writer = self.store.writer()?;
+        block.state.write(&mut writer)?;
+        let record = BlockRecord {
+            withdrawals: block.header.withdrawals_root.map(|_| Vec::new()),
+            header: block.header,
+            hash: block.hash,
+            transactions: block.transactions,
+            receipts: block.receipts,
+            ommers: Vec::new(),
+        };
+        writer.put_block(&record)?;
+        writer.commit()?;
+
+        let reader = Arc::new(self.store.reader()?);
+        *self.head.write() = Arc::new(ChainHead { header: record.header.clone(), hash: record.hash, reader });
+        let committed = Arc::new(CommittedBlock {
+            header: record.header,
+            hash: record.hash,
+            transactions: record.transactions,
+            receipts: record.receipts,
+        });
+        // No subscriber is not an error.
+        let _ = self.blocks.send(committed.clone());
+        Ok(committed)
+    }
+
+    fn state_and_receipts(
+        &self,
+        reader: &StoreReader,
+        executed: &ExecutedBlock,
+    ) -> Result<(StateChanges, Vec<StoredReceipt>), ChainError> {
+        let changes = AccountChange::from_bundle(&executed.bundle);
+        let codes = executed
+            .bundle
+            .contracts
+            .iter()
+            .map(|(hash, code)| (*hash, code.original_bytes()))
+            .collect();
+        let state = StateChanges::compute(reader, changes, codes)?;
+        Ok((state, stored_receipts(&executed.receipts)))
+    }
+}
+
+/// Receipts with each transaction's own gas and the block index of its first log.
+pub(crate) fn stored_receipts(receipts: &[ReceiptEnvelope]) -> Vec<StoredReceipt> {
+    let mut previous_cumulative = 0;
+    let mut next_log = 0u64;
+    receipts
+        .iter()
+        .map(|receipt| {
+            let cumulative = receipt.cumulative_gas_used();
+            let stored = StoredReceipt {
+                receipt: receipt.clone(),
+                gas_used: cumulative - previous_cumulative,
+                first_log_index: next_log,
+            };
+            previous_cumulative = cumulative;
+            next_log += receipt.logs().len() as u64;
+            stored
+        })
+        .collect()
+}
+
+fn load_head(reader: StoreReader) -> Result<ChainHead, ChainError> {
+    let number = reader.head_number()?.ok_or(ChainError::NotInitialised)?;
+    let header = reader.header(number)?.ok_or(ChainError::NotInitialised)?;
+    let hash = reader.canonical_hash(number)?.ok_or(ChainError::NotInitialised)?;
+    Ok(ChainHead { header, hash, reader: Arc::new(reader) })
+}

@@ -1,0 +1,59 @@
+//! Chain errors.
+
+use cloister_primitives::B256;
+
+/// Why a chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The storage layer failed.
+    #[error(transparent)]
+    Storage(#[from] cloister_storage::StorageError),
+    /// The trie could not be updated.
+    #[error("trie: {0}")]
+    Trie(String),
+    /// Execution failed or the block is invalid.
+    #[error(transparent)]
+    Execution(#[from] cloister_evm::ExecutionError),
+    /// The datadir belongs to another chain.
+    #[error("datadir was initialised with genesis {stored}, but the chain spec gives {expected}")]
+    GenesisMismatch {
+        /// Genesis hash in the datadir.
+        stored: B256,
+        /// Genesis hash of the chain spec in use.
+        expected: B256,
+    },
+    /// The datadir holds no chain.
+    #[error("datadir is not initialised: run `cloister init` or start with --dev")]
+    NotInitialised,
+    /// Our own state root of the genesis alloc disagrees with the chain spec's.
+    #[error("genesis state root {computed} differs from the chain spec's {expected}")]
+    GenesisRoot {
+        /// Root from our incremental trie.
+        computed: B256,
+        /// Root computed by the chain spec from the alloc.
+        expected: B256,
+    },
+    /// A block does not follow the head.
+    #[error("block {number} does not extend the head {head}")]
+    NotOnHead {
+        /// Number of the block.
+        number: u64,
+        /// Current head number.
+        head: u64,
+    },
+    /// A root, bloom or gas figure does not match the header.
+    #[error("block {number}: {what} mismatch: header {header}, computed {computed}")]
+    Mismatch {
+        /// Block number.
+        number: u64,
+        /// Which field.
+        what: &'static str,
+        /// Value in the header.
+        header: String,
+        /// Value computed here.
+        computed: String,
+    },
+    /// The block seal is missing or not by a validator.
+    #[error("bad seal: {0}")]
+    Seal(String),
+}

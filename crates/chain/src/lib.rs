@@ -1,0 +1,18 @@
+//! The chain: genesis, building a block from the pool, sealing it, and committing it in one
+//! storage transaction. Building and committing are separate steps ([`Chain::build_block`],
+//! [`Chain::commit_block`]) so that replication can sit between them. Committed blocks are
+//! published on a broadcast channel for RPC subscriptions.
+
+mod assemble;
+mod chain;
+mod error;
+mod genesis;
+mod producer;
+mod seal;
+mod state_root;
+
+pub use chain::{Chain, ChainHead, CommittedBlock, SealedBlock};
+pub use error::ChainError;
+pub use producer::{BlockProducer, ProducerConfig, SealMode, SnapshotAccounts};
+pub use seal::{seal_hash, seal_signer};
+pub use state_root::{AccountChange, StateChanges};

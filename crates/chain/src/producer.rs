@@ -1,0 +1,154 @@
+//! The block producer of a validator: waits for executable transactions (or the next tick),
+//! builds a block from the pool, commits it, and tells the pool. Runs the heavy work on the
+//! blocking pool so RPC keeps answering while a block executes and commits.
+
+use crate::{Chain, ChainError, CommittedBlock};
+use cloister_evm::TxSource;
+use cloister_primitives::{Address, RecoveredTx, U256};
+use cloister_storage::StoreReader;
+use cloister_txpool::{AccountReader, BestTransactions, StateReadError, TxPool};
+use std::{sync::Arc, time::{Duration, SystemTime, UNIX_EPOCH}};
+use tokio::sync::watch;
+
+/// When blocks are sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealMode {
+    /// As soon as the pool holds executable transactions; never an empty block.
+    Instant,
+    /// Every interval, empty or not.
+    Interval(Duration),
+}
+
+/// Producer settings.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    /// When to seal.
+    pub mode: SealMode,
+    /// Most transactions in one block (bounds a block's latency under load).
+    pub max_txs_per_block: usize,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        Self { mode: SealMode::Instant, max_txs_per_block: 20_000 }
+    }
+}
+
+/// Pool transactions as a block's candidate source.
+struct PoolSource {
+    best: BestTransactions,
+}
+
+impl TxSource for PoolSource {
+    fn next_tx(&mut self) -> Option<RecoveredTx> {
+        self.best.next().map(|pooled| pooled.tx.clone())
+    }
+    fn skip_sender(&mut self, sender: Address) {
+        self.best.mark_invalid(sender);
+    }
+}
+
+/// Account nonces and balances of a state snapshot, for the pool.
+#[derive(Debug, Clone)]
+pub struct SnapshotAccounts(pub Arc<StoreReader>);
+
+impl AccountReader for SnapshotAccounts {
+    fn nonce_and_balance(&self, address: Address) -> Result<(u64, U256), StateReadError> {
+        match self.0.account(&address) {
+            Ok(Some(account)) => Ok((account.nonce, account.balance)),
+            Ok(None) => Ok((0, U256::ZERO)),
+            Err(err) => Err(StateReadError(err.to_string())),
+        }
+    }
+}
+
+/// Produces blocks until told to stop.
+#[derive(Debug)]
+pub struct BlockProducer {
+    chain: Arc<Chain>,
+    pool: Arc<TxPool>,
+    config: ProducerConfig,
+}
+
+impl BlockProducer {
+    /// A producer for `chain` fed by `pool`.
+    pub fn new(chain: Arc<Chain>, pool: Arc<TxPool>, config: ProducerConfig) -> Self {
+        Self { chain, pool, config }
+    }
+
+    /// Builds and commits one block now, from whatever the pool holds (possibly empty).
+    pub fn produce_one(&self) -> Result<Arc<CommittedBlock>, ChainError> {
+        produce(&self.chain, &self.pool, self.config.max_txs_per_block)
+    }
+
+    /// Runs until `shutdown` turns true. Errors are logged and retried after a pause, since a
+    /// validator that stops producing stops the chain.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let notify = self.pool.executable_notify();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            match self.config.mode {
+                SealMode::Interval(every) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(every) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+                SealMode::Instant => {
+                    let wake = notify.notified();
+                    if !self.pool.has_executable() {
+                        // The timeout only guards against a missed wake-up.
+                        tokio::select! {
+                            _ = wake => {}
+                            _ = tokio::time::sleep(Duration::from_millis(250)) => continue,
+                            _ = shutdown.changed() => return,
+                        }
+                    }
+                }
+            }
+            let (chain, pool, max) =
+                (self.chain.clone(), self.pool.clone(), self.config.max_txs_per_block);
+            match tokio::task::spawn_blocking(move || produce(&chain, &pool, max)).await {
+                Ok(Ok(block)) => tracing::debug!(
+                    target: "cloister::chain",
+                    number = block.header.number,
+                    txs = block.transactions.len(),
+                    "block committed"
+                ),
+                Ok(Err(err)) => {
+                    tracing::error!(target: "cloister::chain", %err, "block production failed");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(err) => {
+                    tracing::error!(target: "cloister::chain", %err, "block production task failed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn produce(chain: &Chain, pool: &TxPool, max_txs: usize) -> Result<Arc<CommittedBlock>, ChainError> {
+    let head = chain.head();
+    let base_fee = head
+        .header
+        .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
+        .unwrap_or_default();
+    let mut source = PoolSource { best: pool.best_transactions(base_fee) };
+    let sealed = chain.build_block(&mut source, unix_now(), max_txs)?;
+    // Senders of left-out transactions are refreshed too, so their later nonces do not stick.
+    let mut senders: Vec<Address> = sealed.skipped.iter().map(|s| s.tx.signer()).collect();
+    for skipped in &sealed.skipped {
+        tracing::debug!(target: "cloister::chain", hash = %skipped.tx.inner().tx_hash(), reason = %skipped.reason, "left out of block");
+    }
+    let block = chain.commit_block(sealed)?;
+    senders.extend(block.transactions.iter().map(|tx| tx.signer()));
+    pool.on_block_committed(&senders, &SnapshotAccounts(chain.head().reader.clone()));
+    Ok(block)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}

@@ -1,0 +1,137 @@
+//! Wiring of one Cloister node: opens the datadir, (in dev mode) writes the dev genesis, starts
+//! the block producer and the RPC server, and hands back a [`NodeHandle`] that tests and the
+//! binary use to find and stop it.
+
+mod config;
+
+pub use config::{NodeConfig, NodeError};
+
+use alloy_signer_local::PrivateKeySigner;
+use cloister_chain::{BlockProducer, Chain, ProducerConfig};
+use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
+use cloister_primitives::Address;
+use cloister_rpc::{RpcConfig, RpcContext, serve};
+use cloister_storage::Store;
+use cloister_txpool::{PoolConfig, TxPool};
+use std::{net::SocketAddr, sync::Arc};
+use tokio::{sync::watch, task::JoinHandle};
+
+/// A running node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    /// Where RPC listens (HTTP and WebSocket).
+    pub rpc_addr: SocketAddr,
+    /// The chain.
+    pub chain: Arc<Chain>,
+    /// The pool.
+    pub pool: Arc<TxPool>,
+    /// Dev accounts and their keys (empty outside dev mode).
+    pub dev_accounts: Vec<PrivateKeySigner>,
+    shutdown: watch::Sender<bool>,
+    producer: Option<JoinHandle<()>>,
+    rpc: cloister_rpc::ServerHandle,
+}
+
+impl NodeHandle {
+    /// `http://` URL of the RPC server.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// Stops the producer (after the block in progress commits) and the RPC server.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(producer) = self.producer.take() {
+            let _ = producer.await;
+        }
+        let _ = self.rpc.stop();
+        self.rpc.stopped().await;
+    }
+}
+
+/// Writes a genesis into `datadir` (the `init` command). Refuses a datadir of another chain.
+pub fn init(datadir: &std::path::Path, genesis_json: &str) -> Result<cloister_primitives::B256, NodeError> {
+    let spec = ChainSpec::from_genesis_json(genesis_json)?;
+    let store = Store::open(datadir)?;
+    Ok(Chain::init(&store, &spec, genesis_json)?)
+}
+
+/// Starts a node.
+pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
+    config.validate()?;
+    let store = Store::open(&config.datadir)?;
+    let stored_json = store.reader()?.genesis_json()?;
+    let genesis_json = match (&stored_json, config.dev) {
+        (Some(json), _) => json.clone(),
+        (None, true) => DEV_GENESIS_JSON.to_string(),
+        (None, false) => return Err(NodeError::NotInitialised(config.datadir.clone())),
+    };
+    let spec = Arc::new(ChainSpec::from_genesis_json(&genesis_json)?);
+    if config.dev {
+        // Checks that an existing datadir holds the dev chain, or writes it.
+        Chain::init(&store, &ChainSpec::from_genesis_json(DEV_GENESIS_JSON)?, DEV_GENESIS_JSON)?;
+    }
+
+    let dev_keys: Vec<PrivateKeySigner> = if config.dev {
+        dev_accounts()?
+            .into_iter()
+            .map(|(_, key)| PrivateKeySigner::from_bytes(&key))
+            .collect::<Result<_, _>>()
+            .map_err(|e| NodeError::Key(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let validator = validator_key(&config, &spec, &dev_keys)?;
+    let is_validator = validator.is_some();
+    let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
+    let pool = Arc::new(TxPool::new(PoolConfig { chain_id: spec.chain_id(), ..Default::default() }));
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let producer = is_validator.then(|| {
+        let producer = BlockProducer::new(
+            chain.clone(),
+            pool.clone(),
+            ProducerConfig { mode: config.seal_mode(), max_txs_per_block: config.max_txs_per_block },
+        );
+        tokio::spawn(producer.run(shutdown_rx))
+    });
+
+    let ctx = Arc::new(RpcContext {
+        chain: chain.clone(),
+        pool: pool.clone(),
+        signers: dev_keys.clone(),
+        gas_cap: config.rpc_gas_cap,
+    });
+    let rpc_config = RpcConfig { addr: config.rpc_addr()?, ..Default::default() };
+    let server = serve(&rpc_config, ctx).await?;
+    tracing::info!(target: "cloister::node", addr = %server.local_addr, chain_id = spec.chain_id(), "RPC listening");
+    Ok(NodeHandle {
+        rpc_addr: server.local_addr,
+        chain,
+        pool,
+        dev_accounts: dev_keys,
+        shutdown,
+        producer,
+        rpc: server.handle,
+    })
+}
+
+/// The key this node seals with: in dev mode the first dev account, which the dev genesis names
+/// as its validator. A key that the chain spec does not list as a validator is refused.
+fn validator_key(
+    config: &NodeConfig,
+    spec: &ChainSpec,
+    dev_keys: &[PrivateKeySigner],
+) -> Result<Option<PrivateKeySigner>, NodeError> {
+    let key = match (&config.validator_key, dev_keys.first()) {
+        (Some(bytes), _) => Some(PrivateKeySigner::from_bytes(bytes).map_err(|e| NodeError::Key(e.to_string()))?),
+        (None, Some(first)) => Some(first.clone()),
+        (None, None) => None,
+    };
+    let Some(key) = key else { return Ok(None) };
+    let validators: Vec<Address> = spec.cloister().map(|c| c.validators.clone()).unwrap_or_default();
+    if !validators.contains(&key.address()) {
+        return Err(NodeError::NotAValidator(key.address()));
+    }
+    Ok(Some(key))
+}

@@ -1,0 +1,89 @@
+//! Cloister's JSON-RPC server: jsonrpsee, HTTP and WebSocket on one port, one `#[rpc]` trait
+//! per namespace, and errors mapped to geth's codes in one place ([`RpcError`]).
+
+mod context;
+mod convert;
+mod error;
+mod eth;
+mod net_web3;
+
+pub use context::RpcContext;
+pub use error::{RpcError, RpcResult};
+pub use eth::{EthApiServer, EthRpc};
+pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
+pub use jsonrpsee::server::ServerHandle;
+
+use jsonrpsee::{RpcModule, server::{Server, ServerConfig}};
+use std::{net::SocketAddr, sync::Arc};
+
+/// Server limits and address.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// Largest request body.
+    pub max_request_bytes: u32,
+    /// Largest response body (large: logs and traces).
+    pub max_response_bytes: u32,
+    /// Most simultaneous connections.
+    pub max_connections: u32,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            max_request_bytes: 10 * 1024 * 1024,
+            max_response_bytes: 256 * 1024 * 1024,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Two methods have one name (a programming error).
+    #[error("method registration: {0}")]
+    Register(#[from] jsonrpsee::core::RegisterMethodError),
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct RpcServer {
+    /// Where it listens (the real port when 0 was asked for).
+    pub local_addr: SocketAddr,
+    /// Stops it.
+    pub handle: ServerHandle,
+}
+
+/// Starts the HTTP + WebSocket server.
+pub async fn serve(config: &RpcConfig, ctx: Arc<RpcContext>) -> Result<RpcServer, ServeError> {
+    let limits = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(config.max_response_bytes)
+        .max_connections(config.max_connections)
+        .build();
+    let server = Server::builder()
+        .set_config(limits)
+        .build(config.addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+    let local_addr = server.local_addr().map_err(|source| ServeError::Bind { addr: config.addr, source })?;
+    let mut module = RpcModule::new(());
+    let chain_id = ctx.chain.spec().chain_id();
+    module.merge(EthRpc::new(ctx).into_rpc())?;
+    let net_web3 = NetWeb3Rpc::new(chain_id);
+    module.merge(NetApiServer::into_rpc(net_web3.clone()))?;
+    module.merge(Web3ApiServer::into_rpc(net_web3))?;
+    let handle = server.start(module);
+    Ok(RpcServer { local_addr, handle })
+}
