@@ -19,7 +19,10 @@ pub(crate) fn build_subtree(
     let (first_key, last_key) = match entries {
         [] => return None,
         [(key, value)] => {
-            return Some(StoredNode::Leaf { key: key.slice(depth..), value: value.to_vec() });
+            return Some(StoredNode::Leaf {
+                key: key.slice(depth..),
+                value: value.to_vec(),
+            });
         }
         [(first, _), .., (last, _)] => (first, last),
     };
@@ -30,7 +33,8 @@ pub(crate) fn build_subtree(
     let mut rest = entries;
     while let Some((key, _)) = rest.first() {
         let nibble = key.get_unchecked(fork_depth);
-        let group_len = rest.partition_point(|(other, _)| other.get_unchecked(fork_depth) == nibble);
+        let group_len =
+            rest.partition_point(|(other, _)| other.get_unchecked(fork_depth) == nibble);
         let (group, remaining) = rest.split_at(group_len);
         rest = remaining;
         let mut child_path = fork_path;
@@ -44,5 +48,8 @@ pub(crate) fn build_subtree(
         return Some(branch);
     }
     let child = out.place_new(fork_path, branch);
-    Some(StoredNode::Extension { key: first_key.slice(depth..fork_depth), child })
+    Some(StoredNode::Extension {
+        key: first_key.slice(depth..fork_depth),
+        child,
+    })
 }

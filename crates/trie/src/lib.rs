@@ -7,7 +7,9 @@
 //! - [`StoredNode`] is the stored form (the node's own RLP); [`encode_path`] gives store keys.
 //!
 //! The store is read through [`TrieNodeReader`], one trie per reader; the caller scopes storage
-//! tries by account.
+//! tries by account. Nothing here mutates the store, so the storage tries of many accounts can
+//! be updated in parallel from one `Sync` snapshot; [`apply_changes_parallel`] also spreads one
+//! large batch over the root's sixteen subtrees. [`MemoryTrieStore`] is an in-memory store.
 
 mod build;
 mod error;

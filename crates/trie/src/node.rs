@@ -62,7 +62,11 @@ impl StoredNode {
                     .iter()
                     .map(|child| child.as_ref().map_or(1, |rlp| rlp.len()))
                     .sum::<usize>();
-                Header { list: true, payload_length }.encode(out);
+                Header {
+                    list: true,
+                    payload_length,
+                }
+                .encode(out);
                 for child in children.iter() {
                     match child {
                         Some(rlp) => out.put_slice(rlp),
@@ -82,10 +86,14 @@ impl StoredNode {
             return Err(alloy_rlp::Error::UnexpectedLength.into());
         }
         match node {
-            TrieNode::Leaf(leaf) => Ok(Self::Leaf { key: leaf.key, value: leaf.value }),
-            TrieNode::Extension(extension) => {
-                Ok(Self::Extension { key: extension.key, child: extension.child })
-            }
+            TrieNode::Leaf(leaf) => Ok(Self::Leaf {
+                key: leaf.key,
+                value: leaf.value,
+            }),
+            TrieNode::Extension(extension) => Ok(Self::Extension {
+                key: extension.key,
+                child: extension.child,
+            }),
             TrieNode::Branch(branch) => {
                 let mut children = Self::empty_branch_children();
                 let mut stack = branch.stack.into_iter();
@@ -129,14 +137,23 @@ mod tests {
     fn leaf_and_extension_use_hex_prefix_keys() {
         // Vectors from alloy-trie's own node tests: "do" + "verb" as a leaf and as an extension.
         let key = Nibbles::from_nibbles([0x6, 0x4, 0x6, 0xf]);
-        let leaf = StoredNode::Leaf { key, value: b"verb".to_vec() };
+        let leaf = StoredNode::Leaf {
+            key,
+            value: b"verb".to_vec(),
+        };
         assert_eq!(leaf.encode(), hex!("c98320646f8476657262"));
         let child = RlpNode::from_raw(&hex!("8476657262")).unwrap();
         let extension = StoredNode::Extension { key, child };
         assert_eq!(extension.encode(), hex!("c98300646f8476657262"));
-        let odd = StoredNode::Leaf { key: Nibbles::from_nibbles([0xf, 0x1]), value: vec![1] };
+        let odd = StoredNode::Leaf {
+            key: Nibbles::from_nibbles([0xf, 0x1]),
+            value: vec![1],
+        };
         assert_eq!(odd.encode(), hex!("c48220f101"));
-        let odd = StoredNode::Leaf { key: Nibbles::from_nibbles([0x1]), value: vec![1] };
+        let odd = StoredNode::Leaf {
+            key: Nibbles::from_nibbles([0x1]),
+            value: vec![1],
+        };
         assert_eq!(odd.encode(), hex!("c23101"));
     }
 
@@ -161,7 +178,10 @@ mod tests {
 
     #[test]
     fn decode_round_trips_and_rejects_garbage() {
-        let leaf = StoredNode::Leaf { key: Nibbles::from_nibbles([1, 2, 3]), value: vec![7; 40] };
+        let leaf = StoredNode::Leaf {
+            key: Nibbles::from_nibbles([1, 2, 3]),
+            value: vec![7; 40],
+        };
         assert_eq!(StoredNode::decode(&leaf.encode()).unwrap(), leaf);
         let mut trailing = leaf.encode();
         trailing.push(0);
@@ -172,10 +192,16 @@ mod tests {
 
     #[test]
     fn small_nodes_are_inlined_and_large_ones_hashed() {
-        let small = StoredNode::Leaf { key: Nibbles::from_nibbles([1]), value: vec![1; 28] };
+        let small = StoredNode::Leaf {
+            key: Nibbles::from_nibbles([1]),
+            value: vec![1; 28],
+        };
         assert_eq!(small.encode().len(), 31);
         assert_eq!(small.rlp_node().as_slice(), small.encode().as_slice());
-        let large = StoredNode::Leaf { key: Nibbles::from_nibbles([1]), value: vec![1; 29] };
+        let large = StoredNode::Leaf {
+            key: Nibbles::from_nibbles([1]),
+            value: vec![1; 29],
+        };
         assert_eq!(large.encode().len(), 32);
         assert_eq!(large.rlp_node().as_hash(), Some(keccak256(large.encode())));
     }

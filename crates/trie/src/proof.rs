@@ -15,7 +15,9 @@ pub fn proof<R: TrieNodeReader>(reader: &R, key: B256) -> Result<Vec<Bytes>, Tri
     let target = Nibbles::unpack_array(&key.0);
     let mut path = Nibbles::new();
     let mut nodes = Vec::new();
-    let Some(mut node) = load_node(reader, &path)? else { return Ok(nodes) };
+    let Some(mut node) = load_node(reader, &path)? else {
+        return Ok(nodes);
+    };
     loop {
         let encoded = node.encode();
         if path.is_empty() || encoded.len() >= 32 {
@@ -26,8 +28,7 @@ pub fn proof<R: TrieNodeReader>(reader: &R, key: B256) -> Result<Vec<Bytes>, Tri
             StoredNode::Leaf { .. } => break,
             StoredNode::Extension { key, .. } => {
                 // Stored nodes were checked to end within the 64-nibble key.
-                if depth + key.len() > KEY_NIBBLES
-                    || target.slice(depth..depth + key.len()) != *key
+                if depth + key.len() > KEY_NIBBLES || target.slice(depth..depth + key.len()) != *key
                 {
                     break;
                 }

@@ -49,7 +49,11 @@ pub(crate) fn load_node<R: TrieNodeReader>(
             depth < KEY_NIBBLES && children.iter().flatten().nth(1).is_some()
         }
     };
-    if fits { Ok(Some(node)) } else { Err(TrieError::MisplacedNode { path: *path }) }
+    if fits {
+        Ok(Some(node))
+    } else {
+        Err(TrieError::MisplacedNode { path: *path })
+    }
 }
 
 /// Reads a node that a parent references, which must therefore exist.

@@ -34,7 +34,10 @@ enum ChildOutcome {
     Absent,
     /// Stored and not touched by any change.
     Untouched(RlpNode),
-    Updated { stored_before: Option<StoredNode>, node: Option<StoredNode> },
+    Updated {
+        stored_before: Option<StoredNode>,
+        node: Option<StoredNode>,
+    },
 }
 
 /// Applies leaf changes (hashed key -> `Some(leaf value)` to insert/overwrite, `None` to
@@ -50,7 +53,10 @@ pub fn apply_changes<R: TrieNodeReader>(
     let root_path = Nibbles::new();
     let stored_root = load_node(reader, &root_path)?;
     if changes.is_empty() {
-        return Ok((stored_root.map_or(EMPTY_ROOT_HASH, |node| node.hash()), TrieUpdates::default()));
+        return Ok((
+            stored_root.map_or(EMPTY_ROOT_HASH, |node| node.hash()),
+            TrieUpdates::default(),
+        ));
     }
     let mut out = TrieUpdates::default();
     let new_root = updater.update(&root_path, stored_root.as_ref(), &changes, &mut out)?;
@@ -80,7 +86,8 @@ pub fn apply_changes_parallel<R: TrieNodeReader + Sync>(
         .enumerate()
         .map(|(nibble, (slot, group))| {
             let mut part = TrieUpdates::default();
-            let outcome = updater.child_outcome(&root_path, nibble as u8, slot, group, &mut part)?;
+            let outcome =
+                updater.child_outcome(&root_path, nibble as u8, slot, group, &mut part)?;
             Ok((outcome, part))
         })
         .collect();
@@ -164,7 +171,10 @@ fn stored_slots(children: &[Option<RlpNode>; 16]) -> Vec<ChildSlot> {
 
 /// The leaves to insert among `changes`.
 fn insertions(changes: &[LeafChange]) -> Vec<LeafEntry<'_>> {
-    changes.iter().filter_map(|change| Some((change.key, change.value.as_deref()?))).collect()
+    changes
+        .iter()
+        .filter_map(|change| Some((change.key, change.value.as_deref()?)))
+        .collect()
 }
 
 fn child_path(path: &Nibbles, nibble: u8) -> Nibbles {
@@ -195,7 +205,10 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
                 // Nothing is stored below a leaf: rebuild from the old leaf plus the changes.
                 let old_key = path.join(key);
                 let mut entries = insertions(changes);
-                if changes.binary_search_by(|change| change.key.cmp(&old_key)).is_err() {
+                if changes
+                    .binary_search_by(|change| change.key.cmp(&old_key))
+                    .is_err()
+                {
                     let position = entries.partition_point(|(key, _)| *key < old_key);
                     entries.insert(position, (old_key, value.as_slice()));
                 }
@@ -233,7 +246,13 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
                 out.discard(child_path, true);
                 return Ok(None);
             };
-            return Ok(Some(merge_under(*key, child_path, Some(&stored_child), node, out)));
+            return Ok(Some(merge_under(
+                *key,
+                child_path,
+                Some(&stored_child),
+                node,
+                out,
+            )));
         }
         // A change leaves the extension part-way: cut it into a fork at `shared` nibbles.
         let fork_path = path.join(&key.slice(..shared));
@@ -284,9 +303,10 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
             return Ok(match slot {
                 ChildSlot::Empty => ChildOutcome::Absent,
                 ChildSlot::Stored(reference) => ChildOutcome::Untouched(reference),
-                ChildSlot::Virtual(node) => {
-                    ChildOutcome::Updated { stored_before: None, node: Some(node) }
-                }
+                ChildSlot::Virtual(node) => ChildOutcome::Updated {
+                    stored_before: None,
+                    node: Some(node),
+                },
             });
         }
         let path = child_path(path, nibble);
@@ -299,7 +319,10 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
             ChildSlot::Virtual(node) => (Some(node), None),
         };
         let node = self.update(&path, current.as_ref(), changes, out)?;
-        Ok(ChildOutcome::Updated { stored_before, node })
+        Ok(ChildOutcome::Updated {
+            stored_before,
+            node,
+        })
     }
 
     /// Turns the children of a branch at `path` into its new node: none left empties it, one
@@ -314,17 +337,25 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
         for (nibble, outcome) in outcomes.into_iter().enumerate() {
             match outcome {
                 ChildOutcome::Absent => {}
-                ChildOutcome::Updated { stored_before, node: None } => {
+                ChildOutcome::Updated {
+                    stored_before,
+                    node: None,
+                } => {
                     out.discard(child_path(path, nibble as u8), stored_before.is_some());
                 }
                 surviving => survivors.push((nibble as u8, surviving)),
             }
         }
         if survivors.len() == 1 {
-            let Some((nibble, outcome)) = survivors.pop() else { return Ok(None) };
+            let Some((nibble, outcome)) = survivors.pop() else {
+                return Ok(None);
+            };
             let path = child_path(path, nibble);
             let (stored_before, node) = match outcome {
-                ChildOutcome::Updated { stored_before, node: Some(node) } => (stored_before, node),
+                ChildOutcome::Updated {
+                    stored_before,
+                    node: Some(node),
+                } => (stored_before, node),
                 // Untouched: load the survivor to learn what it merges into.
                 _ => {
                     let stored = load_child(self.reader, &path)?;
@@ -332,7 +363,13 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
                 }
             };
             let prefix = Nibbles::from_nibbles_unchecked([nibble]);
-            return Ok(Some(merge_under(prefix, path, stored_before.as_ref(), node, out)));
+            return Ok(Some(merge_under(
+                prefix,
+                path,
+                stored_before.as_ref(),
+                node,
+                out,
+            )));
         }
         if survivors.is_empty() {
             return Ok(None);
@@ -341,9 +378,10 @@ impl<R: TrieNodeReader> SubtreeUpdater<'_, R> {
         for (nibble, outcome) in survivors {
             children[usize::from(nibble)] = match outcome {
                 ChildOutcome::Untouched(reference) => Some(reference),
-                ChildOutcome::Updated { stored_before, node: Some(node) } => {
-                    Some(out.place(child_path(path, nibble), stored_before.as_ref(), node))
-                }
+                ChildOutcome::Updated {
+                    stored_before,
+                    node: Some(node),
+                } => Some(out.place(child_path(path, nibble), stored_before.as_ref(), node)),
                 ChildOutcome::Absent | ChildOutcome::Updated { node: None, .. } => None,
             };
         }
@@ -362,16 +400,23 @@ fn merge_under(
     out: &mut TrieUpdates,
 ) -> StoredNode {
     match child {
-        StoredNode::Branch { .. } => {
-            StoredNode::Extension { key: prefix, child: out.place(child_path, stored_before, child) }
-        }
+        StoredNode::Branch { .. } => StoredNode::Extension {
+            key: prefix,
+            child: out.place(child_path, stored_before, child),
+        },
         StoredNode::Extension { key, child } => {
             out.discard(child_path, stored_before.is_some());
-            StoredNode::Extension { key: prefix.join(&key), child }
+            StoredNode::Extension {
+                key: prefix.join(&key),
+                child,
+            }
         }
         StoredNode::Leaf { key, value } => {
             out.discard(child_path, stored_before.is_some());
-            StoredNode::Leaf { key: prefix.join(&key), value }
+            StoredNode::Leaf {
+                key: prefix.join(&key),
+                value,
+            }
         }
     }
 }

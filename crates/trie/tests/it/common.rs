@@ -54,7 +54,9 @@ pub fn rebuilt_store(leaves: &BTreeMap<B256, Vec<u8>>) -> MemoryTrieStore {
     let mut store = MemoryTrieStore::new();
     let (_, updates) = apply_changes(
         &store,
-        leaves.iter().map(|(key, value)| (*key, Some(value.clone()))),
+        leaves
+            .iter()
+            .map(|(key, value)| (*key, Some(value.clone()))),
     )
     .unwrap();
     store.apply(updates);
@@ -67,7 +69,11 @@ pub fn apply_checked(store: &mut MemoryTrieStore, changes: Vec<(B256, Option<Vec
     let (root, updates) = apply_changes(store, changes.clone()).unwrap();
     let (parallel_root, parallel_updates) = apply_changes_parallel(store, changes).unwrap();
     assert_eq!(parallel_root, root, "parallel root differs");
-    assert_eq!(sorted(parallel_updates), sorted(updates.clone()), "parallel updates differ");
+    assert_eq!(
+        sorted(parallel_updates),
+        sorted(updates.clone()),
+        "parallel updates differ"
+    );
     assert_well_formed(store, &updates);
     store.apply(updates);
     root
@@ -78,11 +84,21 @@ pub fn assert_well_formed(store: &MemoryTrieStore, updates: &TrieUpdates) {
     let mut seen = BTreeSet::new();
     for (path, node) in &updates.upserted {
         assert!(seen.insert(*path), "path {path:?} written twice");
-        assert_ne!(store.nodes().get(path), Some(node), "redundant write at {path:?}");
+        assert_ne!(
+            store.nodes().get(path),
+            Some(node),
+            "redundant write at {path:?}"
+        );
     }
     for path in &updates.removed {
-        assert!(seen.insert(*path), "path {path:?} both written and removed, or removed twice");
-        assert!(store.nodes().contains_key(path), "removal of unstored path {path:?}");
+        assert!(
+            seen.insert(*path),
+            "path {path:?} both written and removed, or removed twice"
+        );
+        assert!(
+            store.nodes().contains_key(path),
+            "removal of unstored path {path:?}"
+        );
     }
 }
 

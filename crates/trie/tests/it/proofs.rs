@@ -17,7 +17,11 @@ fn near_key(rng: &mut Rng, base: B256, shared_nibbles: usize) -> B256 {
     B256::from_slice(&Nibbles::from_nibbles(nibbles).pack())
 }
 
-fn build(rng: &mut Rng, count: usize, tiny_values: bool) -> (MemoryTrieStore, BTreeMap<B256, Vec<u8>>, B256) {
+fn build(
+    rng: &mut Rng,
+    count: usize,
+    tiny_values: bool,
+) -> (MemoryTrieStore, BTreeMap<B256, Vec<u8>>, B256) {
     let mut leaves = BTreeMap::new();
     while leaves.len() < count {
         let base = leaves.keys().nth(rng.below(leaves.len().max(1))).copied();
@@ -26,12 +30,19 @@ fn build(rng: &mut Rng, count: usize, tiny_values: bool) -> (MemoryTrieStore, BT
             Some(base) if rng.below(2) == 0 => near_key(rng, base, shared_nibbles),
             _ => rng.b256(),
         };
-        let value_len = 1 + if tiny_values { rng.below(2) } else { rng.below(80) };
+        let value_len = 1 + if tiny_values {
+            rng.below(2)
+        } else {
+            rng.below(80)
+        };
         let value = rng.bytes(value_len);
         leaves.insert(key, value);
     }
     let mut store = MemoryTrieStore::new();
-    let batch = leaves.iter().map(|(key, value)| (*key, Some(value.clone()))).collect();
+    let batch = leaves
+        .iter()
+        .map(|(key, value)| (*key, Some(value.clone())))
+        .collect();
     let root_hash = apply_checked(&mut store, batch);
     (store, leaves, root_hash)
 }
@@ -56,10 +67,15 @@ fn check_proofs(seed: u64, count: usize, tiny_values: bool) {
             let nodes = proof(&store, absent).unwrap();
             verify_proof(root_hash, Nibbles::unpack(absent), None, &nodes)
                 .unwrap_or_else(|error| panic!("absent key {absent}: {error:?}"));
-            assert!(verify_proof(root_hash, Nibbles::unpack(absent), Some(vec![1]), &nodes).is_err());
+            assert!(
+                verify_proof(root_hash, Nibbles::unpack(absent), Some(vec![1]), &nodes).is_err()
+            );
         }
     }
-    assert!(!embedded_seen, "proofs must not list embedded nodes separately");
+    assert!(
+        !embedded_seen,
+        "proofs must not list embedded nodes separately"
+    );
 }
 
 #[test]
@@ -78,11 +94,26 @@ fn tries_with_embedded_nodes_prove_correctly() {
     let mut other = base;
     other[31] = 0x12;
     let mut store = MemoryTrieStore::new();
-    let root_hash = apply_checked(&mut store, vec![(base, Some(vec![1])), (other, Some(vec![2]))]);
-    assert_eq!(store.len(), 4, "extension, branch and two leaves are all stored by path");
-    for (key, value) in [(base, Some(vec![1])), (other, Some(vec![2])), (B256::ZERO, None)] {
+    let root_hash = apply_checked(
+        &mut store,
+        vec![(base, Some(vec![1])), (other, Some(vec![2]))],
+    );
+    assert_eq!(
+        store.len(),
+        4,
+        "extension, branch and two leaves are all stored by path"
+    );
+    for (key, value) in [
+        (base, Some(vec![1])),
+        (other, Some(vec![2])),
+        (B256::ZERO, None),
+    ] {
         let nodes = proof(&store, key).unwrap();
-        assert_eq!(nodes.len(), 1, "only the root is listed; the rest is embedded in it");
+        assert_eq!(
+            nodes.len(),
+            1,
+            "only the root is listed; the rest is embedded in it"
+        );
         verify_proof(root_hash, Nibbles::unpack(key), value, &nodes).unwrap();
     }
 }
@@ -91,5 +122,11 @@ fn tries_with_embedded_nodes_prove_correctly() {
 fn empty_trie_proves_absence() {
     let store = MemoryTrieStore::new();
     let nodes = proof(&store, B256::repeat_byte(3)).unwrap();
-    verify_proof(EMPTY_ROOT_HASH, Nibbles::unpack(B256::repeat_byte(3)), None, &nodes).unwrap();
+    verify_proof(
+        EMPTY_ROOT_HASH,
+        Nibbles::unpack(B256::repeat_byte(3)),
+        None,
+        &nodes,
+    )
+    .unwrap();
 }

@@ -15,7 +15,11 @@ fn random_key(rng: &mut Rng, leaves: &BTreeMap<B256, Vec<u8>>) -> B256 {
         return key;
     }
     let existing = *leaves.keys().nth(rng.below(leaves.len())).unwrap();
-    let shared_nibbles = if rng.below(2) == 0 { 56 + rng.below(8) } else { rng.below(64) };
+    let shared_nibbles = if rng.below(2) == 0 {
+        56 + rng.below(8)
+    } else {
+        rng.below(64)
+    };
     let shared_bytes = shared_nibbles / 2;
     key[..shared_bytes].copy_from_slice(&existing[..shared_bytes]);
     if shared_nibbles % 2 == 1 {
@@ -51,7 +55,14 @@ fn random_batch(
             6..=8 if !leaves.is_empty() => {
                 let key = *leaves.keys().nth(rng.below(leaves.len())).unwrap();
                 // An empty value deletes too.
-                (key, if rng.below(8) == 0 { Some(Vec::new()) } else { None })
+                (
+                    key,
+                    if rng.below(8) == 0 {
+                        Some(Vec::new())
+                    } else {
+                        None
+                    },
+                )
             }
             _ => (random_key(rng, leaves), None),
         };
@@ -71,10 +82,18 @@ fn random_batch(
 }
 
 fn check_round(store: &MemoryTrieStore, leaves: &BTreeMap<B256, Vec<u8>>, root_hash: B256) {
-    assert_eq!(root_hash, reference_root(leaves), "root differs from HashBuilder");
+    assert_eq!(
+        root_hash,
+        reference_root(leaves),
+        "root differs from HashBuilder"
+    );
     assert_eq!(root(store).unwrap(), root_hash, "stored root differs");
     let rebuilt = rebuilt_store(leaves);
-    assert_eq!(store.nodes(), rebuilt.nodes(), "store differs from a rebuild from scratch");
+    assert_eq!(
+        store.nodes(),
+        rebuilt.nodes(),
+        "store differs from a rebuild from scratch"
+    );
 }
 
 #[test]
@@ -138,7 +157,11 @@ fn empty_batches_and_noop_changes_write_nothing() {
     let (same, updates) = cloister_trie::apply_changes(&store, Vec::new()).unwrap();
     assert_eq!((same, updates.is_empty()), (root_hash, true));
     // Rewriting present values and deleting absent keys changes nothing.
-    let mut noop: Vec<_> = leaves.iter().take(30).map(|(k, v)| (*k, Some(v.clone()))).collect();
+    let mut noop: Vec<_> = leaves
+        .iter()
+        .take(30)
+        .map(|(k, v)| (*k, Some(v.clone())))
+        .collect();
     noop.extend((0..30).map(|_| (random_key(&mut rng, &leaves), None)));
     noop.retain(|(key, value)| value.is_some() || !leaves.contains_key(key));
     let (same, updates) = cloister_trie::apply_changes(&store, noop).unwrap();

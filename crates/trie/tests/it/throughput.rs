@@ -17,10 +17,19 @@ fn ten_thousand_changes_on_a_million_leaves() {
     }
     let started = Instant::now();
     let mut store = MemoryTrieStore::new();
-    let (built_root, updates) =
-        apply_changes(&store, leaves.iter().map(|(key, value)| (*key, Some(value.clone())))).unwrap();
+    let (built_root, updates) = apply_changes(
+        &store,
+        leaves
+            .iter()
+            .map(|(key, value)| (*key, Some(value.clone()))),
+    )
+    .unwrap();
     store.apply(updates);
-    println!("built 1,000,000 leaves ({} nodes) in {:?}", store.len(), started.elapsed());
+    println!(
+        "built 1,000,000 leaves ({} nodes) in {:?}",
+        store.len(),
+        started.elapsed()
+    );
     assert_eq!(built_root, reference_root(&leaves));
 
     let keys: Vec<B256> = leaves.keys().copied().collect();
@@ -50,6 +59,9 @@ fn ten_thousand_changes_on_a_million_leaves() {
     );
     let started = Instant::now();
     let reference = reference_root(&leaves);
-    println!("full HashBuilder recomputation for comparison: {:?}", started.elapsed());
+    println!(
+        "full HashBuilder recomputation for comparison: {:?}",
+        started.elapsed()
+    );
     assert_eq!((root_hash, parallel_root), (reference, reference));
 }

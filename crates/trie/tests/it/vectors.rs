@@ -37,8 +37,15 @@ fn check_ordered(name: &str, steps: &[(Vec<u8>, Option<Vec<u8>>)], expected: B25
         last = apply_checked(&mut store, vec![(hashed, value.clone())]);
     }
     assert_eq!(last, expected, "{name}: step by step");
-    assert_eq!(store.nodes(), rebuilt_store(&leaves).nodes(), "{name}: store");
-    let batch: Vec<_> = steps.iter().map(|(key, value)| (keccak256(key), value.clone())).collect();
+    assert_eq!(
+        store.nodes(),
+        rebuilt_store(&leaves).nodes(),
+        "{name}: store"
+    );
+    let batch: Vec<_> = steps
+        .iter()
+        .map(|(key, value)| (keccak256(key), value.clone()))
+        .collect();
     let (batched, _) = cloister_trie::apply_changes(&MemoryTrieStore::new(), batch).unwrap();
     assert_eq!(batched, expected, "{name}: one batch");
 }
@@ -69,7 +76,12 @@ fn any_order_and_hex_encoded_secure_tries() {
                 .as_object()
                 .unwrap()
                 .iter()
-                .map(|(key, value)| (vector_bytes(&Value::from(key.as_str())).unwrap(), vector_bytes(value)))
+                .map(|(key, value)| {
+                    (
+                        vector_bytes(&Value::from(key.as_str())).unwrap(),
+                        vector_bytes(value),
+                    )
+                })
                 .collect();
             check_ordered(name, &steps, expected_root(case));
             let reversed: Vec<_> = steps.iter().rev().cloned().collect();
@@ -104,7 +116,10 @@ fn single_account() {
     let key = keccak256(address);
     let mut store = MemoryTrieStore::new();
     let root_hash = apply_checked(&mut store, vec![(key, Some(account.clone()))]);
-    let leaf = StoredNode::Leaf { key: alloy_trie::Nibbles::unpack(key), value: account };
+    let leaf = StoredNode::Leaf {
+        key: alloy_trie::Nibbles::unpack(key),
+        value: account,
+    };
     assert_eq!(root_hash, keccak256(leaf.encode()));
     let leaves = BTreeMap::from([(key, leaf_value(&leaf))]);
     assert_eq!(root_hash, crate::common::reference_root(&leaves));
