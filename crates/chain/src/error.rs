@@ -22,6 +22,9 @@ pub enum ChainError {
         /// Genesis hash of the chain spec in use.
         expected: B256,
     },
+    /// Same genesis block, different config (chain id, forks or `cloister` section).
+    #[error("datadir was initialised with a different genesis config (chain id, forks or cloister section); use a new datadir")]
+    GenesisConfigMismatch,
     /// The datadir holds no chain.
     #[error("datadir is not initialised: run `cloister init` or start with --dev")]
     NotInitialised,

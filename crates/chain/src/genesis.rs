@@ -16,6 +16,14 @@ pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) 
         if stored != expected {
             return Err(ChainError::GenesisMismatch { stored, expected });
         }
+        // The genesis hash does not cover the config (chain id, forks, `cloister` section).
+        let same_config = match reader.genesis_json()? {
+            Some(stored_json) => same_json(&stored_json, genesis_json),
+            None => false,
+        };
+        if !same_config {
+            return Err(ChainError::GenesisConfigMismatch);
+        }
         return Ok(stored);
     }
 
@@ -67,4 +75,12 @@ pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) 
     })?;
     writer.commit()?;
     Ok(expected)
+}
+
+/// Whether two genesis documents say the same thing, whatever their formatting.
+fn same_json(a: &str, b: &str) -> bool {
+    match (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

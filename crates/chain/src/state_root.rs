@@ -7,7 +7,7 @@ use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use cloister_evm::BundleState;
 use cloister_primitives::{Address, B256, Bytes, U256, keccak256};
 use cloister_storage::{StoreReader, StorageError, StoredAccount, StoreWriter};
-use cloister_trie::{Nibbles, StoredNode, TrieNodeReader, TrieUpdates, apply_changes, encode_path};
+use cloister_trie::{Nibbles, StoredNode, TrieNodeReader, TrieUpdates, apply_changes, apply_changes_parallel, encode_path};
 use rayon::prelude::*;
 
 /// One account's change, in a form both block execution and genesis produce.
@@ -100,7 +100,7 @@ impl StateChanges {
             }
             out.accounts.push((update.change.address, stored));
         }
-        let (root, trie) = apply_changes(&AccountTrie(reader), leaves).map_err(trie_error)?;
+        let (root, trie) = apply_changes_parallel(&AccountTrie(reader), leaves).map_err(trie_error)?;
         out.state_root = root;
         out.account_trie = trie;
         Ok(out)

@@ -13,7 +13,7 @@ use revm::context::{TxEnv, result::ExecutionResult};
 
 pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>) -> RpcResult<Bytes> {
     let head = ctx.state_at(block)?;
-    let gas = request.gas.unwrap_or(ctx.gas_cap).min(ctx.gas_cap);
+    let gas = request.gas.unwrap_or(u64::MAX).min(gas_ceiling(ctx, &head));
     match run(ctx, &head, request, gas)? {
         ExecutionResult::Success { output, .. } => Ok(output.into_data()),
         ExecutionResult::Revert { output, .. } => Err(reverted(output)),
@@ -27,9 +27,7 @@ pub(super) fn estimate_gas(
     block: Option<BlockId>,
 ) -> RpcResult<u64> {
     let head = ctx.state_at(block)?;
-    let env = evm_env(ctx.chain.spec(), &head.header);
-    let tx_cap = env.cfg_env.tx_gas_limit_cap.unwrap_or(u64::MAX);
-    let mut hi = request.gas.unwrap_or(u64::MAX).min(ctx.gas_cap).min(head.header.gas_limit).min(tx_cap);
+    let mut hi = request.gas.unwrap_or(u64::MAX).min(gas_ceiling(ctx, &head));
     let used = match run(ctx, &head, request.clone(), hi)? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(reverted(output)),
@@ -38,7 +36,10 @@ pub(super) fn estimate_gas(
         }
     };
     // Refunds and the 63/64 rule mean the limit needed can exceed the gas used; search between.
-    let mut lo = used.saturating_sub(1);
+    if succeeds(ctx, &head, &request, used)? {
+        return Ok(used);
+    }
+    let mut lo = used;
     let optimistic = used.saturating_add(used / 63).saturating_add(2_300).min(hi);
     if optimistic < hi && succeeds(ctx, &head, &request, optimistic)? {
         hi = optimistic;
@@ -52,6 +53,12 @@ pub(super) fn estimate_gas(
         }
     }
     Ok(hi)
+}
+
+/// Most gas a call may use: the RPC cap, the block gas limit and the fork's per-tx cap (EIP-7825).
+fn gas_ceiling(ctx: &RpcContext, head: &ChainHead) -> u64 {
+    let tx_cap = evm_env(ctx.chain.spec(), &head.header).cfg_env.tx_gas_limit_cap.unwrap_or(u64::MAX);
+    ctx.gas_cap.min(head.header.gas_limit).min(tx_cap)
 }
 
 fn succeeds(ctx: &RpcContext, head: &ChainHead, request: &TransactionRequest, gas: u64) -> RpcResult<bool> {

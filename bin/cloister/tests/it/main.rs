@@ -1,0 +1,11 @@
+//! Integration tests of the `cloister` binary as a black box: it is started as a child process
+//! on a loopback port and driven only over HTTP JSON-RPC.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly on purpose
+
+mod crash;
+mod regressions;
+mod node;
+mod restart;
+mod rpc;
+mod txs;
