@@ -80,54 +80,69 @@ echo "building cloister-bench (release)" >&2
 (cd "$repo" && cargo build --release -p cloister-bench)
 bench="$CARGO_TARGET_DIR/release/cloister-bench"
 
-# Runs every kind against $2, writing one text report per kind as $workdir/$1-<kind>.txt.
-run_benches() {
-  local name="$1" url="$2" kind
-  for kind in $kinds; do
-    echo "bench $kind against $name ($url)" >&2
-    if ! "$bench" --rpc-url "$url" --kind "$kind" "${bench_args[@]}" >"$workdir/$name-$kind.txt"; then
-      echo "bench $kind against $name FAILED" >"$workdir/$name-$kind.txt"
+# Runs one kind against $3, writing the text report (or the failure) to $workdir/$1-$2.txt.
+run_bench() {
+  local name="$1" kind="$2" url="$3" out="$workdir/$1-$2.txt"
+  echo "bench $kind against $name ($url)" >&2
+  if ! "$bench" --rpc-url "$url" --kind "$kind" "${bench_args[@]}" >"$out" 2>"$out.err"; then
+    { echo "$name: bench $kind FAILED"; tail -1 "$out.err" | fold -w 50; } >"$out"
+    if [ "$name" = anvil ] && [ -z "$block_time" ]; then
+      echo "(anvil automine stalls with ~1000+ txs in flight; try --block-time 1)" >>"$out"
     fi
-  done
+  fi
 }
 
-anvil_port="$(free_port)"
-anvil_args=(--host 127.0.0.1 --port "$anvil_port" --silent)
-if [ -n "$block_time" ]; then
-  anvil_args+=(--block-time "$block_time" --gas-limit 1000000000)
-fi
-"$anvil_bin" "${anvil_args[@]}" >"$workdir/anvil.log" 2>&1 &
-started_pids+=("$!")
-wait_for_rpc "http://127.0.0.1:$anvil_port" 30
-run_benches anvil "http://127.0.0.1:$anvil_port"
+# Stops the most recently started process (the node of the current round).
+stop_last() {
+  local pid="${started_pids[-1]}"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset 'started_pids[-1]'
+}
 
-cloister_url="${CLOISTER_RPC:-}"
 cloister_bin=""
 for candidate in "$CARGO_TARGET_DIR/release/cloister" "$repo/target/release/cloister"; do
   if [ -x "$candidate" ]; then cloister_bin="$candidate"; break; fi
 done
-if [ -z "$cloister_url" ] && [ -n "$cloister_bin" ]; then
-  cloister_port="$(free_port)"
-  "$cloister_bin" node --dev --port "$cloister_port" --datadir "$(mktemp -d -p "$workdir")" \
-    >"$workdir/cloister.log" 2>&1 &
-  started_pids+=("$!")
-  cloister_url="http://127.0.0.1:$cloister_port"
-  if ! wait_for_rpc "$cloister_url" 60; then
-    tail -20 "$workdir/cloister.log" >&2 || true
-    cloister_url=""
-  fi
-fi
-if [ -n "$cloister_url" ]; then
-  run_benches cloister "$cloister_url"
-else
+if [ -z "${CLOISTER_RPC:-}" ] && [ -z "$cloister_bin" ]; then
   echo "no Cloister node (set CLOISTER_RPC or build target/release/cloister): skipped" >&2
 fi
+
+# Each kind runs on fresh nodes so that one run's leftovers cannot slow the next.
+for kind in $kinds; do
+  anvil_port="$(free_port)"
+  anvil_args=(--host 127.0.0.1 --port "$anvil_port" --silent)
+  if [ -n "$block_time" ]; then
+    anvil_args+=(--block-time "$block_time" --gas-limit 1000000000)
+  fi
+  "$anvil_bin" "${anvil_args[@]}" >"$workdir/anvil.log" 2>&1 &
+  started_pids+=("$!")
+  wait_for_rpc "http://127.0.0.1:$anvil_port" 30
+  run_bench anvil "$kind" "http://127.0.0.1:$anvil_port"
+  stop_last
+
+  if [ -n "${CLOISTER_RPC:-}" ]; then
+    run_bench cloister "$kind" "$CLOISTER_RPC"
+  elif [ -n "$cloister_bin" ]; then
+    cloister_port="$(free_port)"
+    "$cloister_bin" node --dev --port "$cloister_port" --datadir "$(mktemp -d -p "$workdir")" \
+      >"$workdir/cloister.log" 2>&1 &
+    started_pids+=("$!")
+    if wait_for_rpc "http://127.0.0.1:$cloister_port" 60; then
+      run_bench cloister "$kind" "http://127.0.0.1:$cloister_port"
+    else
+      tail -20 "$workdir/cloister.log" >&2 || true
+    fi
+    stop_last
+  fi
+done
 
 for kind in $kinds; do
   echo
   echo "=== $kind transfers ${block_time:+(anvil block time ${block_time}s)} ==="
   if [ -f "$workdir/cloister-$kind.txt" ]; then
-    pr -m -t -w 110 "$workdir/anvil-$kind.txt" "$workdir/cloister-$kind.txt"
+    paste "$workdir/anvil-$kind.txt" "$workdir/cloister-$kind.txt" |
+      awk -F '\t' '{ printf "%-52s %s\n", $1, $2 }'
   else
     cat "$workdir/anvil-$kind.txt"
   fi

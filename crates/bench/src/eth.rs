@@ -10,6 +10,8 @@ use crate::rpc::{RpcCall, RpcClient, RpcFailure};
 
 /// Calls per batch for bulk reads; small enough for nodes that cap batch sizes.
 pub(crate) const READ_BATCH: usize = 100;
+/// Gas offered to `eth_call` reads (view functions of the bench token need far less).
+const CALL_GAS: u64 = 1_000_000;
 
 /// The parts of a block (hashes only) that the bench reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -78,12 +80,9 @@ pub(crate) async fn call_latest(
     to: Address,
     input: &Bytes,
 ) -> Result<Bytes, BenchError> {
-    client
-        .call(
-            "eth_call",
-            json!([{ "to": to, "input": input, "data": input }, "latest"]),
-        )
-        .await
+    // An explicit gas keeps nodes whose default call gas exceeds the EIP-7825 cap happy.
+    let request = json!({ "to": to, "input": input, "data": input, "gas": U64::from(CALL_GAS) });
+    client.call("eth_call", json!([request, "latest"])).await
 }
 
 pub(crate) async fn client_version(client: &RpcClient) -> Result<String, BenchError> {
