@@ -14,7 +14,10 @@ pub(crate) fn print(node: &NodeHandle, datadir: &Path) {
         }
         println!("\nPrivate Keys\n==================");
         for (i, key) in node.dev_accounts.iter().enumerate() {
-            println!("({i}) 0x{}", cloister_primitives::hex::encode(key.to_bytes()));
+            println!(
+                "({i}) 0x{}",
+                cloister_primitives::hex::encode(key.to_bytes())
+            );
         }
         println!("\nMnemonic: {}", cloister_chainspec::DEV_MNEMONIC);
     }
@@ -25,5 +28,9 @@ pub(crate) fn print(node: &NodeHandle, datadir: &Path) {
         println!("Validator:     {validator}");
     }
     println!("Datadir:       {}", datadir.display());
-    println!("\nListening on {} (HTTP and WebSocket: ws://{})", node.http_url(), node.rpc_addr);
+    println!(
+        "\nListening on {} (HTTP and WebSocket: ws://{})",
+        node.http_url(),
+        node.rpc_addr
+    );
 }

@@ -28,6 +28,14 @@ enum Command {
         #[arg(long)]
         datadir: PathBuf,
     },
+    /// Validate, execute and store the blocks of an RLP file (exit status 1 when one is refused).
+    Import {
+        /// Directory of the database (initialised with `cloister init`).
+        #[arg(long)]
+        datadir: PathBuf,
+        /// File of concatenated RLP blocks.
+        file: PathBuf,
+    },
     /// Measure committed throughput of any JSON-RPC node.
     Bench(cloister_bench::BenchArgs),
 }
@@ -58,6 +66,15 @@ struct NodeArgs {
     /// Gas cap of eth_call and eth_estimateGas.
     #[arg(long, default_value_t = 50_000_000)]
     rpc_gas_cap: u64,
+    /// Port of the JWT-authenticated engine API (off unless given).
+    #[arg(long = "authrpc.port")]
+    authrpc_port: Option<u16>,
+    /// Interface of the engine API.
+    #[arg(long = "authrpc.addr", default_value = "127.0.0.1")]
+    authrpc_addr: IpAddr,
+    /// File holding the engine API's hex JWT secret (required with --authrpc.port).
+    #[arg(long = "authrpc.jwtsecret")]
+    authrpc_jwtsecret: Option<PathBuf>,
 }
 
 fn main() -> eyre::Result<()> {
@@ -92,6 +109,14 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Import { datadir, file } => {
+            let summary = cloister_node::import_file(&datadir, &file)?;
+            println!(
+                "imported {} blocks; head is block {}",
+                summary.imported, summary.head
+            );
+            Ok(())
+        }
         Command::Node(args) => run_node(args).await,
     }
 }
@@ -102,6 +127,14 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         (None, true) => default_dev_datadir()?,
         (None, false) => eyre::bail!("--datadir is required without --dev"),
     };
+    let engine = match (args.authrpc_port, args.authrpc_jwtsecret) {
+        (Some(port), Some(jwt_secret)) => Some(cloister_rpc_engine::EngineConfig {
+            addr: std::net::SocketAddr::new(args.authrpc_addr, port),
+            jwt_secret,
+        }),
+        (Some(_), None) => eyre::bail!("--authrpc.port needs --authrpc.jwtsecret FILE"),
+        (None, _) => None,
+    };
     let config = NodeConfig {
         datadir: datadir.clone(),
         host: args.host,
@@ -111,6 +144,7 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         max_txs_per_block: args.max_txs_per_block,
         validator_key: args.validator_key,
         rpc_gas_cap: args.rpc_gas_cap,
+        engine,
     };
     let node = launch(config).await?;
     banner::print(&node, &datadir);
@@ -121,6 +155,7 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
 }
 
 fn default_dev_datadir() -> eyre::Result<PathBuf> {
-    let home = std::env::var_os("HOME").ok_or_else(|| eyre::eyre!("HOME is not set; pass --datadir"))?;
+    let home =
+        std::env::var_os("HOME").ok_or_else(|| eyre::eyre!("HOME is not set; pass --datadir"))?;
     Ok(PathBuf::from(home).join(".cloister").join("dev"))
 }

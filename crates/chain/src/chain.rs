@@ -1,9 +1,7 @@
 //! The chain itself: the head, block building, and committing a block in one storage
 //! transaction. One writer at a time (the commit lock); readers use snapshots and never wait.
 
-use crate::{
-    AccountChange, ChainError, StateChanges, assemble, genesis, seal,
-};
+use crate::{AccountChange, ChainError, StateChanges, assemble, genesis, seal};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chainspec::ChainSpec;
 use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
@@ -39,6 +37,10 @@ pub struct SealedBlock {
     pub state: StateChanges,
     /// Candidates that were left out, and why.
     pub skipped: Vec<SkippedTx>,
+    /// Uncle headers (imported pre-merge blocks only).
+    pub ommers: Vec<Header>,
+    /// Withdrawals (from Shanghai; `None` before).
+    pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
 }
 
 /// A committed block, as published to subscribers.
@@ -69,7 +71,9 @@ pub struct Chain {
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Chain").field("head", &self.head.read().header.number).finish_non_exhaustive()
+        f.debug_struct("Chain")
+            .field("head", &self.head.read().header.number)
+            .finish_non_exhaustive()
     }
 }
 
@@ -135,7 +139,10 @@ impl Chain {
         timestamp: u64,
         max_txs: usize,
     ) -> Result<SealedBlock, ChainError> {
-        let key = self.validator.as_ref().ok_or_else(|| ChainError::Seal("this node is not a validator".into()))?;
+        let key = self
+            .validator
+            .as_ref()
+            .ok_or_else(|| ChainError::Seal("this node is not a validator".into()))?;
         let head = self.head();
         let timestamp = timestamp.max(head.header.timestamp);
         let mut header = assemble::next_header(
@@ -147,14 +154,28 @@ impl Chain {
             Bytes::new(),
         );
         let withdrawals: Option<Vec<_>> = header.withdrawals_root.map(|_| Vec::new());
-        let input = BlockInput { header: &header, ommers: &[], withdrawals: withdrawals.as_deref() };
+        let input = BlockInput {
+            header: &header,
+            ommers: &[],
+            withdrawals: withdrawals.as_deref(),
+        };
         let db = StateDb::new(head.reader.clone());
-        let (executed, skipped) = cloister_evm::build_block(&self.spec, db, input, source, max_txs)?;
+        let (executed, skipped) =
+            cloister_evm::build_block(&self.spec, db, input, source, max_txs)?;
         let (state, receipts) = self.state_and_receipts(&head.reader, &executed)?;
         assemble::finish_header(&mut header, &executed, state.state_root);
         seal::seal(&mut header, key)?;
         let hash = header.hash_slow();
-        Ok(SealedBlock { header, hash, transactions: executed.transactions, receipts, state, skipped })
+        Ok(SealedBlock {
+            header,
+            hash,
+            transactions: executed.transactions,
+            receipts,
+            state,
+            skipped,
+            ommers: Vec::new(),
+            withdrawals,
+        })
     }
 
     /// Commits a sealed block in one durable transaction, makes it the head and publishes it.
@@ -162,23 +183,30 @@ impl Chain {
         let _writer = self.commit_lock.lock();
         let head = self.head();
         if block.header.number != head.header.number + 1 || block.header.parent_hash != head.hash {
-            return Err(ChainError::NotOnHead { number: block.header.number, head: head.header.number });
+            return Err(ChainError::NotOnHead {
+                number: block.header.number,
+                head: head.header.number,
+            });
         }
         let mut writer = self.store.writer()?;
-        block.state.write(&mut writer)?;
+        block.state.write(&mut writer, block.header.number)?;
         let record = BlockRecord {
-            withdrawals: block.header.withdrawals_root.map(|_| Vec::new()),
+            withdrawals: block.withdrawals,
             header: block.header,
             hash: block.hash,
             transactions: block.transactions,
             receipts: block.receipts,
-            ommers: Vec::new(),
+            ommers: block.ommers,
         };
         writer.put_block(&record)?;
         writer.commit()?;
 
         let reader = Arc::new(self.store.reader()?);
-        *self.head.write() = Arc::new(ChainHead { header: record.header.clone(), hash: record.hash, reader });
+        *self.head.write() = Arc::new(ChainHead {
+            header: record.header.clone(),
+            hash: record.hash,
+            reader,
+        });
         let committed = Arc::new(CommittedBlock {
             header: record.header,
             hash: record.hash,
@@ -230,6 +258,12 @@ pub(crate) fn stored_receipts(receipts: &[ReceiptEnvelope]) -> Vec<StoredReceipt
 fn load_head(reader: StoreReader) -> Result<ChainHead, ChainError> {
     let number = reader.head_number()?.ok_or(ChainError::NotInitialised)?;
     let header = reader.header(number)?.ok_or(ChainError::NotInitialised)?;
-    let hash = reader.canonical_hash(number)?.ok_or(ChainError::NotInitialised)?;
-    Ok(ChainHead { header, hash, reader: Arc::new(reader) })
+    let hash = reader
+        .canonical_hash(number)?
+        .ok_or(ChainError::NotInitialised)?;
+    Ok(ChainHead {
+        header,
+        hash,
+        reader: Arc::new(reader),
+    })
 }

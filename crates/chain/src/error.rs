@@ -23,7 +23,9 @@ pub enum ChainError {
         expected: B256,
     },
     /// Same genesis block, different config (chain id, forks or `cloister` section).
-    #[error("datadir was initialised with a different genesis config (chain id, forks or cloister section); use a new datadir")]
+    #[error(
+        "datadir was initialised with a different genesis config (chain id, forks or cloister section); use a new datadir"
+    )]
     GenesisConfigMismatch,
     /// The datadir holds no chain.
     #[error("datadir is not initialised: run `cloister init` or start with --dev")]

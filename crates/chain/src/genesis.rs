@@ -9,7 +9,11 @@ use cloister_storage::{BlockRecord, Store};
 
 /// Initialises an empty store with the spec's genesis, or checks that a store already holds it.
 /// Returns the genesis hash.
-pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) -> Result<B256, ChainError> {
+pub(crate) fn init_genesis(
+    store: &Store,
+    spec: &ChainSpec,
+    genesis_json: &str,
+) -> Result<B256, ChainError> {
     let expected = spec.genesis_hash();
     let reader = store.reader()?;
     if let Some(stored) = reader.genesis_hash()? {
@@ -50,7 +54,11 @@ pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) 
                 .collect();
             AccountChange {
                 address: *address,
-                info: Some((account.nonce.unwrap_or_default(), account.balance, code_hash)),
+                info: Some((
+                    account.nonce.unwrap_or_default(),
+                    account.balance,
+                    code_hash,
+                )),
                 wiped: false,
                 storage,
             }
@@ -59,11 +67,14 @@ pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) 
     let state = StateChanges::compute(&reader, changes, bytecodes)?;
     let header = spec.genesis_header();
     if state.state_root != header.state_root {
-        return Err(ChainError::GenesisRoot { computed: state.state_root, expected: header.state_root });
+        return Err(ChainError::GenesisRoot {
+            computed: state.state_root,
+            expected: header.state_root,
+        });
     }
     let withdrawals = header.withdrawals_root.map(|_| Vec::new());
     let mut writer = store.writer()?;
-    state.write(&mut writer)?;
+    state.write(&mut writer, 0)?;
     writer.set_genesis(expected, genesis_json)?;
     writer.put_block(&BlockRecord {
         header,
@@ -79,7 +90,10 @@ pub(crate) fn init_genesis(store: &Store, spec: &ChainSpec, genesis_json: &str) 
 
 /// Whether two genesis documents say the same thing, whatever their formatting.
 fn same_json(a: &str, b: &str) -> bool {
-    match (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)) {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }

@@ -7,7 +7,10 @@ use cloister_evm::TxSource;
 use cloister_primitives::{Address, RecoveredTx, U256};
 use cloister_storage::StoreReader;
 use cloister_txpool::{AccountReader, BestTransactions, StateReadError, TxPool};
-use std::{sync::Arc, time::{Duration, SystemTime, UNIX_EPOCH}};
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 use tokio::sync::watch;
 
 /// When blocks are sealed.
@@ -30,7 +33,10 @@ pub struct ProducerConfig {
 
 impl Default for ProducerConfig {
     fn default() -> Self {
-        Self { mode: SealMode::Instant, max_txs_per_block: 20_000 }
+        Self {
+            mode: SealMode::Instant,
+            max_txs_per_block: 20_000,
+        }
     }
 }
 
@@ -73,7 +79,11 @@ pub struct BlockProducer {
 impl BlockProducer {
     /// A producer for `chain` fed by `pool`.
     pub fn new(chain: Arc<Chain>, pool: Arc<TxPool>, config: ProducerConfig) -> Self {
-        Self { chain, pool, config }
+        Self {
+            chain,
+            pool,
+            config,
+        }
     }
 
     /// Builds and commits one block now, from whatever the pool holds (possibly empty).
@@ -108,8 +118,11 @@ impl BlockProducer {
                     }
                 }
             }
-            let (chain, pool, max) =
-                (self.chain.clone(), self.pool.clone(), self.config.max_txs_per_block);
+            let (chain, pool, max) = (
+                self.chain.clone(),
+                self.pool.clone(),
+                self.config.max_txs_per_block,
+            );
             match tokio::task::spawn_blocking(move || produce(&chain, &pool, max)).await {
                 Ok(Ok(block)) => tracing::debug!(
                     target: "cloister::chain",
@@ -130,13 +143,19 @@ impl BlockProducer {
     }
 }
 
-fn produce(chain: &Chain, pool: &TxPool, max_txs: usize) -> Result<Arc<CommittedBlock>, ChainError> {
+fn produce(
+    chain: &Chain,
+    pool: &TxPool,
+    max_txs: usize,
+) -> Result<Arc<CommittedBlock>, ChainError> {
     let head = chain.head();
     let base_fee = head
         .header
         .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
         .unwrap_or_default();
-    let mut source = PoolSource { best: pool.best_transactions(base_fee) };
+    let mut source = PoolSource {
+        best: pool.best_transactions(base_fee),
+    };
     let sealed = chain.build_block(&mut source, unix_now(), max_txs)?;
     // Senders of left-out transactions are refreshed too, so their later nonces do not stick.
     let mut senders: Vec<Address> = sealed.skipped.iter().map(|s| s.tx.signer()).collect();
@@ -150,5 +169,8 @@ fn produce(chain: &Chain, pool: &TxPool, max_txs: usize) -> Result<Arc<Committed
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }

@@ -23,7 +23,9 @@ pub fn seal_hash(header: &Header) -> B256 {
 /// Appends the validator's seal to a header whose `extra_data` holds only the vanity.
 pub(crate) fn seal(header: &mut Header, key: &PrivateKeySigner) -> Result<(), ChainError> {
     if header.extra_data.len() > MAX_VANITY {
-        return Err(ChainError::Seal(format!("vanity longer than {MAX_VANITY} bytes")));
+        return Err(ChainError::Seal(format!(
+            "vanity longer than {MAX_VANITY} bytes"
+        )));
     }
     let mut extra = header.extra_data.to_vec();
     extra.extend_from_slice(&[0u8; SEAL_LEN]);
@@ -58,7 +60,11 @@ mod tests {
     #[test]
     fn seal_recovers_the_validator_and_detects_tampering() {
         let key = PrivateKeySigner::random();
-        let mut header = Header { number: 5, extra_data: Bytes::from_static(b"cloister"), ..Default::default() };
+        let mut header = Header {
+            number: 5,
+            extra_data: Bytes::from_static(b"cloister"),
+            ..Default::default()
+        };
         seal(&mut header, &key).unwrap();
         assert_eq!(header.extra_data.len(), 8 + SEAL_LEN);
         assert_eq!(seal_signer(&header).unwrap(), key.address());

@@ -6,8 +6,11 @@ use crate::ChainError;
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use cloister_evm::BundleState;
 use cloister_primitives::{Address, B256, Bytes, U256, keccak256};
-use cloister_storage::{StoreReader, StorageError, StoredAccount, StoreWriter};
-use cloister_trie::{Nibbles, StoredNode, TrieNodeReader, TrieUpdates, apply_changes, apply_changes_parallel, encode_path};
+use cloister_storage::{StorageError, StoreReader, StoreWriter, StoredAccount};
+use cloister_trie::{
+    Nibbles, StoredNode, TrieNodeReader, TrieUpdates, apply_changes, apply_changes_parallel,
+    encode_path,
+};
 use rayon::prelude::*;
 
 /// One account's change, in a form both block execution and genesis produce.
@@ -39,7 +42,10 @@ impl AccountChange {
                     .collect();
                 Self {
                     address: *address,
-                    info: account.info.as_ref().map(|i| (i.nonce, i.balance, i.code_hash)),
+                    info: account
+                        .info
+                        .as_ref()
+                        .map(|i| (i.nonce, i.balance, i.code_hash)),
                     wiped,
                     storage,
                 }
@@ -61,6 +67,10 @@ pub struct StateChanges {
     bytecodes: Vec<(B256, Bytes)>,
     account_trie: TrieUpdates,
     storage_tries: Vec<(B256, bool, TrieUpdates)>,
+    /// What the changed accounts held before (history).
+    previous_accounts: Vec<(Address, Option<StoredAccount>)>,
+    /// What the changed slots held before (history).
+    previous_storage: Vec<(Address, B256, U256)>,
 }
 
 impl StateChanges {
@@ -76,16 +86,22 @@ impl StateChanges {
             .map(|change| account_update(reader, change))
             .collect::<Result<_, ChainError>>()?;
 
-        let mut out = Self { bytecodes, ..Default::default() };
+        let mut out = Self {
+            bytecodes,
+            ..Default::default()
+        };
         let mut leaves = Vec::with_capacity(per_account.len());
         for update in per_account {
             let hashed = keccak256(update.change.address);
-            let stored = update.change.info.map(|(nonce, balance, code_hash)| StoredAccount {
-                nonce,
-                balance,
-                code_hash,
-                storage_root: update.storage_root,
-            });
+            let stored = update
+                .change
+                .info
+                .map(|(nonce, balance, code_hash)| StoredAccount {
+                    nonce,
+                    balance,
+                    code_hash,
+                    storage_root: update.storage_root,
+                });
             leaves.push((hashed, stored.map(|a| trie_leaf(&a))));
             if update.change.wiped {
                 out.wiped.push(update.change.address);
@@ -96,18 +112,39 @@ impl StateChanges {
             if let Some(trie) = update.storage_trie {
                 out.storage_tries.push((hashed, update.change.wiped, trie));
             } else if update.change.wiped {
-                out.storage_tries.push((hashed, true, TrieUpdates::default()));
+                out.storage_tries
+                    .push((hashed, true, TrieUpdates::default()));
             }
+            out.previous_accounts
+                .push((update.change.address, update.previous));
+            out.previous_storage.extend(
+                update
+                    .previous_slots
+                    .into_iter()
+                    .map(|(slot, value)| (update.change.address, slot, value)),
+            );
             out.accounts.push((update.change.address, stored));
         }
-        let (root, trie) = apply_changes_parallel(&AccountTrie(reader), leaves).map_err(trie_error)?;
+        let (root, trie) =
+            apply_changes_parallel(&AccountTrie(reader), leaves).map_err(trie_error)?;
         out.state_root = root;
         out.account_trie = trie;
         Ok(out)
     }
 
-    /// Writes every row into the block's write transaction.
-    pub fn write(&self, writer: &mut StoreWriter) -> Result<(), ChainError> {
+    /// Writes every row into the write transaction of block `block`, with the history of what
+    /// the block overwrote (none for genesis, which overwrites nothing).
+    pub fn write(&self, writer: &mut StoreWriter, block: u64) -> Result<(), ChainError> {
+        if block > 0 {
+            writer.put_account_changeset(
+                block,
+                self.previous_accounts.iter().map(|(a, acc)| (a, *acc)),
+            )?;
+            writer.put_storage_changeset(
+                block,
+                self.previous_storage.iter().map(|(a, s, v)| (a, *s, *v)),
+            )?;
+        }
         for address in &self.wiped {
             writer.wipe_storage(address)?;
         }
@@ -120,7 +157,10 @@ impl StateChanges {
             }
             writer.put_storage_trie(hashed, encoded_upserts(trie), encoded_removals(trie))?;
         }
-        writer.put_account_trie(encoded_upserts(&self.account_trie), encoded_removals(&self.account_trie))?;
+        writer.put_account_trie(
+            encoded_upserts(&self.account_trie),
+            encoded_removals(&self.account_trie),
+        )?;
         Ok(())
     }
 
@@ -134,17 +174,59 @@ struct AccountUpdate {
     change: AccountChange,
     storage_root: B256,
     storage_trie: Option<TrieUpdates>,
+    previous: Option<StoredAccount>,
+    previous_slots: Vec<(B256, U256)>,
 }
 
-fn account_update(reader: &StoreReader, change: AccountChange) -> Result<AccountUpdate, ChainError> {
+/// What the account's touched slots held before the block: every stored slot when the storage
+/// is wiped (a wipe overwrites all of them), else each changed slot.
+fn previous_slots(
+    reader: &StoreReader,
+    change: &AccountChange,
+) -> Result<Vec<(B256, U256)>, ChainError> {
+    if change.wiped {
+        let mut before = reader.storage_slots(&change.address)?;
+        let known: std::collections::HashSet<B256> = before.iter().map(|(slot, _)| *slot).collect();
+        before.extend(
+            change
+                .storage
+                .iter()
+                .filter(|(slot, _)| !known.contains(slot))
+                .map(|(slot, _)| (*slot, U256::ZERO)),
+        );
+        return Ok(before);
+    }
+    change
+        .storage
+        .iter()
+        .map(|(slot, _)| Ok((*slot, reader.storage(&change.address, slot)?)))
+        .collect()
+}
+
+fn account_update(
+    reader: &StoreReader,
+    change: AccountChange,
+) -> Result<AccountUpdate, ChainError> {
+    let previous = reader.account(&change.address)?;
+    let previous_slots = previous_slots(reader, &change)?;
     let previous_root = if change.wiped {
         EMPTY_ROOT_HASH
     } else {
-        reader.account(&change.address)?.map(|a| a.storage_root).unwrap_or(EMPTY_ROOT_HASH)
+        previous.map(|a| a.storage_root).unwrap_or(EMPTY_ROOT_HASH)
     };
     if change.info.is_none() || change.storage.is_empty() {
-        let root = if change.info.is_none() { EMPTY_ROOT_HASH } else { previous_root };
-        return Ok(AccountUpdate { change, storage_root: root, storage_trie: None });
+        let root = if change.info.is_none() {
+            EMPTY_ROOT_HASH
+        } else {
+            previous_root
+        };
+        return Ok(AccountUpdate {
+            change,
+            storage_root: root,
+            storage_trie: None,
+            previous,
+            previous_slots,
+        });
     }
     let leaves = change.storage.iter().map(|(slot, value)| {
         let leaf = (!value.is_zero()).then(|| alloy_rlp::encode(value));
@@ -157,7 +239,13 @@ fn account_update(reader: &StoreReader, change: AccountChange) -> Result<Account
         apply_changes(&StorageTrie { reader, hashed }, leaves)
     }
     .map_err(trie_error)?;
-    Ok(AccountUpdate { change, storage_root: root, storage_trie: Some(trie) })
+    Ok(AccountUpdate {
+        change,
+        storage_root: root,
+        storage_trie: Some(trie),
+        previous,
+        previous_slots,
+    })
 }
 
 /// RLP of the state-trie leaf of an account.
@@ -171,7 +259,9 @@ pub(crate) fn trie_leaf(account: &StoredAccount) -> Vec<u8> {
 }
 
 fn encoded_upserts(trie: &TrieUpdates) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
-    trie.upserted.iter().map(|(path, node)| (encode_path(path), node.encode()))
+    trie.upserted
+        .iter()
+        .map(|(path, node)| (encode_path(path), node.encode()))
 }
 
 fn encoded_removals(trie: &TrieUpdates) -> impl Iterator<Item = Vec<u8>> + '_ {
@@ -218,7 +308,10 @@ pub(crate) struct StorageTrie<'a> {
 impl TrieNodeReader for StorageTrie<'_> {
     type Error = NodeReadError;
     fn node(&self, path: &Nibbles) -> Result<Option<StoredNode>, Self::Error> {
-        decode_node(self.reader.storage_trie_node(&self.hashed, &encode_path(path))?)
+        decode_node(
+            self.reader
+                .storage_trie_node(&self.hashed, &encode_path(path))?,
+        )
     }
 }
 

@@ -7,7 +7,9 @@ use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
 use alloy_evm::{
     EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
-    eth::{EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder},
+    eth::{
+        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder,
+    },
 };
 use cloister_chainspec::ChainSpec;
 use cloister_primitives::{Address, Header, ReceiptEnvelope, RecoveredTx};
@@ -117,7 +119,10 @@ fn run(
     strict: bool,
 ) -> Result<(ExecutedBlock, Vec<SkippedTx>), ExecutionError> {
     let header = input.header;
-    let mut state = State::builder().with_database_ref(db).with_bundle_update().build();
+    let mut state = State::builder()
+        .with_database_ref(db)
+        .with_bundle_update()
+        .build();
     let evm = EthEvmFactory::default().create_evm(&mut state, evm_env(spec, header));
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
@@ -129,7 +134,9 @@ fn run(
         slot_number: None,
     };
     let mut executor = EthBlockExecutor::new(evm, ctx, spec, AlloyReceiptBuilder::default());
-    executor.apply_pre_execution_changes().map_err(block_error)?;
+    executor
+        .apply_pre_execution_changes()
+        .map_err(block_error)?;
 
     let mut included = Vec::new();
     let mut skipped = Vec::new();
@@ -140,11 +147,19 @@ fn run(
             Err(err) if strict => return Err(block_error(err)),
             Err(BlockExecutionError::Validation(reason)) => {
                 source.skip_sender(tx.signer());
-                skipped.push(SkippedTx { reason: reason.to_string(), tx });
+                skipped.push(SkippedTx {
+                    reason: reason.to_string(),
+                    tx,
+                });
             }
             Err(err) => return Err(block_error(err)),
         }
-        if !strict && header.gas_limit.saturating_sub(executor.cumulative_tx_gas_used) < MIN_TX_GAS {
+        if !strict
+            && header
+                .gas_limit
+                .saturating_sub(executor.cumulative_tx_gas_used)
+                < MIN_TX_GAS
+        {
             break;
         }
     }
@@ -165,10 +180,12 @@ fn run(
 fn block_error(err: BlockExecutionError) -> ExecutionError {
     match err {
         BlockExecutionError::Validation(BlockValidationError::InvalidTx { hash, error }) => {
-            ExecutionError::InvalidTransaction { hash, reason: error.to_string() }
+            ExecutionError::InvalidTransaction {
+                hash,
+                reason: error.to_string(),
+            }
         }
         BlockExecutionError::Validation(other) => ExecutionError::InvalidBlock(other.to_string()),
         BlockExecutionError::Internal(internal) => ExecutionError::State(internal.to_string()),
     }
 }
-

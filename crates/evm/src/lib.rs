@@ -9,7 +9,9 @@ mod executor;
 mod state_db;
 
 pub use error::ExecutionError;
-pub use executor::{BlockInput, ExecutedBlock, SkippedTx, TxSource, build_block, evm_env, execute_block};
+pub use executor::{
+    BlockInput, ExecutedBlock, SkippedTx, TxSource, build_block, evm_env, execute_block,
+};
 pub use state_db::{StateDb, StateDbError};
 
 pub use alloy_evm::{Evm, EvmEnv, EvmFactory, eth::EthEvmFactory};

@@ -4,10 +4,7 @@
 use cloister_primitives::{Address, B256, U256};
 use cloister_storage::{StorageError, StoreReader};
 use revm::{
-    DatabaseRef,
-    bytecode::Bytecode,
-    database_interface::DBErrorMarker,
-    primitives::KECCAK_EMPTY,
+    DatabaseRef, bytecode::Bytecode, database_interface::DBErrorMarker, primitives::KECCAK_EMPTY,
     state::AccountInfo,
 };
 use std::sync::Arc;
@@ -29,12 +26,49 @@ impl DBErrorMarker for StateDbError {}
 #[derive(Debug, Clone)]
 pub struct StateDb {
     reader: Arc<StoreReader>,
+    /// Read history as of this block instead of the snapshot's latest state.
+    block: Option<u64>,
 }
 
 impl StateDb {
-    /// State as seen by `reader`.
+    /// The latest state `reader` sees.
     pub fn new(reader: Arc<StoreReader>) -> Self {
-        Self { reader }
+        Self {
+            reader,
+            block: None,
+        }
+    }
+
+    /// State as it was after block `block` (from history when later blocks changed it).
+    pub fn at_block(reader: Arc<StoreReader>, block: u64) -> Self {
+        Self {
+            reader,
+            block: Some(block),
+        }
+    }
+
+    /// The block this state is after, when it is not the latest.
+    pub fn block(&self) -> Option<u64> {
+        self.block
+    }
+
+    /// An account, at this state's block.
+    pub fn account(
+        &self,
+        address: &Address,
+    ) -> Result<Option<cloister_storage::StoredAccount>, StorageError> {
+        match self.block {
+            None => self.reader.account(address),
+            Some(block) => self.reader.account_at(address, block),
+        }
+    }
+
+    /// A storage slot, at this state's block.
+    pub fn storage(&self, address: &Address, slot: &B256) -> Result<U256, StorageError> {
+        match self.block {
+            None => self.reader.storage(address, slot),
+            Some(block) => self.reader.storage_at(address, slot, block),
+        }
     }
 
     /// The snapshot underneath.
@@ -47,7 +81,9 @@ impl DatabaseRef for StateDb {
     type Error = StateDbError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        let Some(account) = self.reader.account(&address)? else { return Ok(None) };
+        let Some(account) = self.account(&address)? else {
+            return Ok(None);
+        };
         let code = if account.code_hash == KECCAK_EMPTY {
             Some(Bytecode::default())
         } else {
@@ -66,12 +102,15 @@ impl DatabaseRef for StateDb {
         if code_hash == KECCAK_EMPTY {
             return Ok(Bytecode::default());
         }
-        let code = self.reader.bytecode(&code_hash)?.ok_or(StateDbError::MissingCode(code_hash))?;
+        let code = self
+            .reader
+            .bytecode(&code_hash)?
+            .ok_or(StateDbError::MissingCode(code_hash))?;
         Ok(Bytecode::new_raw(code))
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
-        Ok(self.reader.storage(&address, &B256::from(index))?)
+        Ok(self.storage(&address, &B256::from(index))?)
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {

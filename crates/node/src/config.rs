@@ -2,7 +2,11 @@
 
 use cloister_chain::SealMode;
 use cloister_primitives::{Address, B256};
-use std::{net::{IpAddr, SocketAddr}, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 /// How to run a node.
 #[derive(Debug, Clone)]
@@ -23,6 +27,8 @@ pub struct NodeConfig {
     pub validator_key: Option<B256>,
     /// Gas cap of eth_call / eth_estimateGas.
     pub rpc_gas_cap: u64,
+    /// The authenticated engine API, when asked for (`--authrpc.port`).
+    pub engine: Option<cloister_rpc_engine::EngineConfig>,
 }
 
 impl NodeConfig {
@@ -37,15 +43,21 @@ impl NodeConfig {
             max_txs_per_block: 20_000,
             validator_key: None,
             rpc_gas_cap: 50_000_000,
+            engine: None,
         }
     }
 
     /// Checks the values make sense together.
     pub fn validate(&self) -> Result<(), NodeError> {
         if self.max_txs_per_block == 0 {
-            return Err(NodeError::Config("max_txs_per_block must be at least 1".into()));
+            return Err(NodeError::Config(
+                "max_txs_per_block must be at least 1".into(),
+            ));
         }
-        if self.block_time.is_some_and(|t| t < Duration::from_millis(10)) {
+        if self
+            .block_time
+            .is_some_and(|t| t < Duration::from_millis(10))
+        {
             return Err(NodeError::Config("block time must be at least 10ms".into()));
         }
         Ok(())
@@ -53,7 +65,8 @@ impl NodeConfig {
 
     /// When blocks are sealed.
     pub fn seal_mode(&self) -> SealMode {
-        self.block_time.map_or(SealMode::Instant, SealMode::Interval)
+        self.block_time
+            .map_or(SealMode::Instant, SealMode::Interval)
     }
 
     /// Where RPC listens.
@@ -69,7 +82,9 @@ pub enum NodeError {
     #[error("config: {0}")]
     Config(String),
     /// The datadir holds no chain and no genesis was given.
-    #[error("datadir {0} is not initialised: run `cloister init --genesis FILE --datadir DIR` or start with --dev")]
+    #[error(
+        "datadir {0} is not initialised: run `cloister init --genesis FILE --datadir DIR` or start with --dev"
+    )]
     NotInitialised(PathBuf),
     /// The chain spec is invalid.
     #[error(transparent)]
@@ -83,6 +98,15 @@ pub enum NodeError {
     /// RPC could not start.
     #[error(transparent)]
     Rpc(#[from] cloister_rpc::ServeError),
+    /// The engine API could not start.
+    #[error(transparent)]
+    Engine(#[from] cloister_rpc_engine::EngineError),
+    /// Two RPC methods have one name (a programming error).
+    #[error("method registration: {0}")]
+    Register(#[from] jsonrpsee::core::RegisterMethodError),
+    /// A block of an imported chain was refused, or the file is unreadable.
+    #[error("import: {0}")]
+    Import(String),
     /// A key is malformed.
     #[error("key: {0}")]
     Key(String),

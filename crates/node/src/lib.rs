@@ -3,14 +3,16 @@
 //! binary use to find and stop it.
 
 mod config;
+mod import;
 
 pub use config::{NodeConfig, NodeError};
+pub use import::{ImportSummary, import_file};
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ProducerConfig};
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
 use cloister_primitives::Address;
-use cloister_rpc::{RpcConfig, RpcContext, serve};
+use cloister_rpc::{RpcConfig, RpcContext, core_module, serve};
 use cloister_storage::Store;
 use cloister_txpool::{PoolConfig, TxPool};
 use std::{net::SocketAddr, sync::Arc};
@@ -21,6 +23,8 @@ use tokio::{sync::watch, task::JoinHandle};
 pub struct NodeHandle {
     /// Where RPC listens (HTTP and WebSocket).
     pub rpc_addr: SocketAddr,
+    /// Where the engine API listens, when it runs.
+    pub engine_addr: Option<SocketAddr>,
     /// The chain.
     pub chain: Arc<Chain>,
     /// The pool.
@@ -30,6 +34,7 @@ pub struct NodeHandle {
     shutdown: watch::Sender<bool>,
     producer: Option<JoinHandle<()>>,
     rpc: cloister_rpc::ServerHandle,
+    engine: Option<cloister_rpc::ServerHandle>,
 }
 
 impl NodeHandle {
@@ -46,11 +51,18 @@ impl NodeHandle {
         }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
+        if let Some(engine) = self.engine.take() {
+            let _ = engine.stop();
+            engine.stopped().await;
+        }
     }
 }
 
 /// Writes a genesis into `datadir` (the `init` command). Refuses a datadir of another chain.
-pub fn init(datadir: &std::path::Path, genesis_json: &str) -> Result<cloister_primitives::B256, NodeError> {
+pub fn init(
+    datadir: &std::path::Path,
+    genesis_json: &str,
+) -> Result<cloister_primitives::B256, NodeError> {
     let spec = ChainSpec::from_genesis_json(genesis_json)?;
     let store = Store::open(datadir)?;
     Ok(Chain::init(&store, &spec, genesis_json)?)
@@ -69,7 +81,11 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     let spec = Arc::new(ChainSpec::from_genesis_json(&genesis_json)?);
     if config.dev {
         // Checks that an existing datadir holds the dev chain, or writes it.
-        Chain::init(&store, &ChainSpec::from_genesis_json(DEV_GENESIS_JSON)?, DEV_GENESIS_JSON)?;
+        Chain::init(
+            &store,
+            &ChainSpec::from_genesis_json(DEV_GENESIS_JSON)?,
+            DEV_GENESIS_JSON,
+        )?;
     }
 
     let dev_keys: Vec<PrivateKeySigner> = if config.dev {
@@ -84,14 +100,20 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     let validator = validator_key(&config, &spec, &dev_keys)?;
     let is_validator = validator.is_some();
     let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
-    let pool = Arc::new(TxPool::new(PoolConfig { chain_id: spec.chain_id(), ..Default::default() }));
+    let pool = Arc::new(TxPool::new(PoolConfig {
+        chain_id: spec.chain_id(),
+        ..Default::default()
+    }));
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let producer = is_validator.then(|| {
         let producer = BlockProducer::new(
             chain.clone(),
             pool.clone(),
-            ProducerConfig { mode: config.seal_mode(), max_txs_per_block: config.max_txs_per_block },
+            ProducerConfig {
+                mode: config.seal_mode(),
+                max_txs_per_block: config.max_txs_per_block,
+            },
         );
         tokio::spawn(producer.run(shutdown_rx))
     });
@@ -102,17 +124,30 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         signers: dev_keys.clone(),
         gas_cap: config.rpc_gas_cap,
     });
-    let rpc_config = RpcConfig { addr: config.rpc_addr()?, ..Default::default() };
-    let server = serve(&rpc_config, ctx).await?;
+    let rpc_config = RpcConfig {
+        addr: config.rpc_addr()?,
+        ..Default::default()
+    };
+    let mut module = core_module(ctx.clone())?;
+    module.merge(cloister_rpc_filter::module(ctx.clone())?)?;
+    module.merge(cloister_rpc_debug::module(ctx.clone())?)?;
+    module.merge(cloister_rpc_engine::public_module(ctx.clone())?)?;
+    let server = serve(&rpc_config, module).await?;
+    let engine = match &config.engine {
+        Some(engine_config) => Some(cloister_rpc_engine::serve(engine_config, ctx.clone()).await?),
+        None => None,
+    };
     tracing::info!(target: "cloister::node", addr = %server.local_addr, chain_id = spec.chain_id(), "RPC listening");
     Ok(NodeHandle {
         rpc_addr: server.local_addr,
+        engine_addr: engine.as_ref().map(|e| e.local_addr),
         chain,
         pool,
         dev_accounts: dev_keys,
         shutdown,
         producer,
         rpc: server.handle,
+        engine: engine.map(|e| e.handle),
     })
 }
 
@@ -124,12 +159,17 @@ fn validator_key(
     dev_keys: &[PrivateKeySigner],
 ) -> Result<Option<PrivateKeySigner>, NodeError> {
     let key = match (&config.validator_key, dev_keys.first()) {
-        (Some(bytes), _) => Some(PrivateKeySigner::from_bytes(bytes).map_err(|e| NodeError::Key(e.to_string()))?),
+        (Some(bytes), _) => {
+            Some(PrivateKeySigner::from_bytes(bytes).map_err(|e| NodeError::Key(e.to_string()))?)
+        }
         (None, Some(first)) => Some(first.clone()),
         (None, None) => None,
     };
     let Some(key) = key else { return Ok(None) };
-    let validators: Vec<Address> = spec.cloister().map(|c| c.validators.clone()).unwrap_or_default();
+    let validators: Vec<Address> = spec
+        .cloister()
+        .map(|c| c.validators.clone())
+        .unwrap_or_default();
     if !validators.contains(&key.address()) {
         return Err(NodeError::NotAValidator(key.address()));
     }

@@ -5,13 +5,13 @@
 mod recover;
 
 pub use alloy_consensus::{
-    self as consensus, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, Sealable,
-    Signed, Transaction, TxEnvelope, TxReceipt, TxType, transaction::Recovered,
+    self as consensus, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, Sealable, Signed,
+    Transaction, TxEnvelope, TxReceipt, TxType, transaction::Recovered,
 };
 pub use alloy_eips::{self as eips, eip2718::Decodable2718, eip2718::Encodable2718};
 pub use alloy_primitives::{
-    self as primitives, Address, B256, BlockHash, BlockNumber, Bloom, Bytes, Log, LogData,
-    TxHash, U256, address, b256, bytes, hex, keccak256,
+    self as primitives, Address, B256, BlockHash, BlockNumber, Bloom, Bytes, Log, LogData, TxHash,
+    U256, address, b256, bytes, hex, keccak256,
 };
 pub use alloy_rlp as rlp;
 pub use recover::{RecoveryError, recover_parallel, recover_signer};

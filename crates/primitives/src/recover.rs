@@ -77,7 +77,9 @@ mod tests {
     #[test]
     fn refuses_high_s() {
         let a = PrivateKeySigner::random();
-        let TxEnvelope::Eip1559(signed_tx) = signed(&a, 0) else { unreachable!() };
+        let TxEnvelope::Eip1559(signed_tx) = signed(&a, 0) else {
+            unreachable!()
+        };
         let sig = *signed_tx.signature();
         let n = U256::from_be_bytes(alloy_primitives::hex!(
             "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"

@@ -1,10 +1,11 @@
 //! What every RPC method reads from: the chain, the pool and (in dev mode) the keys it may sign
 //! with. Also the resolution of block parameters to a stored block.
 
-use crate::{RpcError, RpcResult};
+use crate::{BlockState, RpcError, RpcResult};
 use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{Chain, ChainHead, SnapshotAccounts};
+use cloister_evm::StateDb;
 use cloister_primitives::{Address, Header};
 use cloister_txpool::{AdmissionContext, TxPool};
 use std::sync::Arc;
@@ -28,32 +29,47 @@ impl RpcContext {
         self.signers.iter().find(|s| &s.address() == address)
     }
 
-    /// The head, for state reads that must be at the latest block. Older blocks are refused:
-    /// this node keeps only the latest state.
-    pub fn state_at(&self, block: Option<BlockId>) -> RpcResult<Arc<ChainHead>> {
+    /// The block a parameter names (default latest) with the state after it. Tags other
+    /// than earliest and numbers name the head: finality is immediate and no pending block is
+    /// exposed. Hashes are looked up among canonical blocks only (this node keeps no side
+    /// chains), so EIP-1898's requireCanonical holds either way.
+    pub fn state_at(&self, block: Option<BlockId>) -> RpcResult<BlockState> {
         let head = self.chain.head();
-        match block {
-            None => Ok(head),
-            Some(BlockId::Number(tag)) => match tag {
-                BlockNumberOrTag::Latest
-                | BlockNumberOrTag::Pending
-                | BlockNumberOrTag::Safe
-                | BlockNumberOrTag::Finalized => Ok(head),
-                BlockNumberOrTag::Number(n) if n == head.header.number => Ok(head),
-                BlockNumberOrTag::Number(n) if n > head.header.number => Err(RpcError::HeaderNotFound),
-                BlockNumberOrTag::Earliest if head.header.number == 0 => Ok(head),
-                _ => Err(RpcError::HistoricalState),
-            },
-            Some(BlockId::Hash(hash)) => {
-                if hash.block_hash == head.hash {
-                    Ok(head)
-                } else if head.reader.block_number(&hash.block_hash)?.is_some() {
-                    Err(RpcError::HistoricalState)
-                } else {
-                    Err(RpcError::HeaderNotFound)
-                }
-            }
+        let number = match block {
+            None => head.header.number,
+            Some(BlockId::Number(tag)) => self.block_number(tag).ok_or(RpcError::HeaderNotFound)?,
+            Some(BlockId::Hash(hash)) => head
+                .reader
+                .block_number(&hash.block_hash)?
+                .ok_or(RpcError::HeaderNotFound)?,
+        };
+        self.state_after(&head, number)
+    }
+
+    /// The state after block `number`, read through `head`'s snapshot.
+    pub fn state_after(&self, head: &ChainHead, number: u64) -> RpcResult<BlockState> {
+        if number == head.header.number {
+            return Ok(BlockState {
+                header: head.header.clone(),
+                hash: head.hash,
+                reader: head.reader.clone(),
+                db: StateDb::new(head.reader.clone()),
+            });
         }
+        let header = head
+            .reader
+            .header(number)?
+            .ok_or(RpcError::HeaderNotFound)?;
+        let hash = head
+            .reader
+            .canonical_hash(number)?
+            .ok_or(RpcError::HeaderNotFound)?;
+        Ok(BlockState {
+            header,
+            hash,
+            reader: head.reader.clone(),
+            db: StateDb::at_block(head.reader.clone(), number),
+        })
     }
 
     /// Number of the block a tag names, if it exists.

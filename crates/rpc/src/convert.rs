@@ -7,7 +7,7 @@ use alloy_rpc_types_eth::{
     TransactionReceipt,
 };
 use cloister_primitives::{B256, Header, ReceiptEnvelope, RecoveredTx, primitives::TxKind};
-use cloister_storage::{StoreReader, StoredReceipt, StorageError, TxLocation};
+use cloister_storage::{StorageError, StoreReader, StoredReceipt, TxLocation};
 
 /// An RPC transaction included at `index` of the block `header`/`hash`.
 pub fn rpc_transaction(tx: RecoveredTx, header: &Header, hash: B256, index: u64) -> Transaction {
@@ -72,9 +72,17 @@ pub fn rpc_receipt(
 }
 
 /// An RPC block; `full` includes transaction objects, otherwise only their hashes.
-pub fn rpc_block(reader: &StoreReader, number: u64, full: bool) -> Result<Option<Block>, StorageError> {
-    let Some(header) = reader.header(number)? else { return Ok(None) };
-    let Some(hash) = reader.canonical_hash(number)? else { return Ok(None) };
+pub fn rpc_block(
+    reader: &StoreReader,
+    number: u64,
+    full: bool,
+) -> Result<Option<Block>, StorageError> {
+    let Some(header) = reader.header(number)? else {
+        return Ok(None);
+    };
+    let Some(hash) = reader.canonical_hash(number)? else {
+        return Ok(None);
+    };
     let txs = reader.transactions(number)?;
     let (ommers, withdrawals) = reader.body_extras(number)?;
     let size = block_size(&header, &txs, &ommers, withdrawals.as_deref());
@@ -95,7 +103,12 @@ pub fn rpc_block(reader: &StoreReader, number: u64, full: bool) -> Result<Option
         total_difficulty: None,
         size: Some(cloister_primitives::U256::from(size)),
     };
-    Ok(Some(Block { header, uncles, transactions, withdrawals: withdrawals.map(Into::into) }))
+    Ok(Some(Block {
+        header,
+        uncles,
+        transactions,
+        withdrawals: withdrawals.map(Into::into),
+    }))
 }
 
 fn block_size(

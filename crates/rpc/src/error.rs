@@ -60,13 +60,19 @@ impl From<RpcError> for ErrorObjectOwned {
     fn from(err: RpcError) -> Self {
         let message = err.to_string();
         match err {
-            RpcError::InvalidParams(_) => ErrorObject::owned(INVALID_PARAMS_CODE, message, None::<()>),
+            RpcError::InvalidParams(_) => {
+                ErrorObject::owned(INVALID_PARAMS_CODE, message, None::<()>)
+            }
             RpcError::Reverted { data, .. } => {
                 ErrorObject::owned(EXECUTION_REVERTED, message, Some(data))
             }
             RpcError::Internal(_) => {
                 tracing::warn!(target: "cloister::rpc", %message, "internal error");
-                ErrorObject::owned(jsonrpsee::types::error::INTERNAL_ERROR_CODE, message, None::<()>)
+                ErrorObject::owned(
+                    jsonrpsee::types::error::INTERNAL_ERROR_CODE,
+                    message,
+                    None::<()>,
+                )
             }
             _ => ErrorObject::owned(SERVER_ERROR, message, None::<()>),
         }

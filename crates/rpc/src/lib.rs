@@ -1,19 +1,24 @@
 //! Cloister's JSON-RPC server: jsonrpsee, HTTP and WebSocket on one port, one `#[rpc]` trait
 //! per namespace, and errors mapped to geth's codes in one place ([`RpcError`]).
 
+mod block_state;
 mod context;
-mod convert;
+pub mod convert;
 mod error;
 mod eth;
 mod net_web3;
 
-pub use context::RpcContext;
+pub use block_state::{BlockState, is_pending};
+pub use context::{RpcContext, next_block_fields};
 pub use error::{RpcError, RpcResult};
 pub use eth::{EthApiServer, EthRpc};
-pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
 pub use jsonrpsee::server::ServerHandle;
+pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
 
-use jsonrpsee::{RpcModule, server::{Server, ServerConfig}};
+use jsonrpsee::{
+    RpcModule,
+    server::{Server, ServerConfig},
+};
 use std::{net::SocketAddr, sync::Arc};
 
 /// Server limits and address.
@@ -65,8 +70,20 @@ pub struct RpcServer {
     pub handle: ServerHandle,
 }
 
-/// Starts the HTTP + WebSocket server.
-pub async fn serve(config: &RpcConfig, ctx: Arc<RpcContext>) -> Result<RpcServer, ServeError> {
+/// The namespaces this crate serves (`eth_` without filters and subscriptions, `net_`,
+/// `web3_`), ready to merge with the others.
+pub fn core_module(ctx: Arc<RpcContext>) -> Result<RpcModule<()>, ServeError> {
+    let mut module = RpcModule::new(());
+    let chain_id = ctx.chain.spec().chain_id();
+    module.merge(EthRpc::new(ctx).into_rpc())?;
+    let net_web3 = NetWeb3Rpc::new(chain_id);
+    module.merge(NetApiServer::into_rpc(net_web3.clone()))?;
+    module.merge(Web3ApiServer::into_rpc(net_web3))?;
+    Ok(module)
+}
+
+/// Starts the HTTP + WebSocket server with every method of `module`.
+pub async fn serve(config: &RpcConfig, module: RpcModule<()>) -> Result<RpcServer, ServeError> {
     let limits = ServerConfig::builder()
         .max_request_body_size(config.max_request_bytes)
         .max_response_body_size(config.max_response_bytes)
@@ -76,14 +93,14 @@ pub async fn serve(config: &RpcConfig, ctx: Arc<RpcContext>) -> Result<RpcServer
         .set_config(limits)
         .build(config.addr)
         .await
-        .map_err(|source| ServeError::Bind { addr: config.addr, source })?;
-    let local_addr = server.local_addr().map_err(|source| ServeError::Bind { addr: config.addr, source })?;
-    let mut module = RpcModule::new(());
-    let chain_id = ctx.chain.spec().chain_id();
-    module.merge(EthRpc::new(ctx).into_rpc())?;
-    let net_web3 = NetWeb3Rpc::new(chain_id);
-    module.merge(NetApiServer::into_rpc(net_web3.clone()))?;
-    module.merge(Web3ApiServer::into_rpc(net_web3))?;
+        .map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let local_addr = server.local_addr().map_err(|source| ServeError::Bind {
+        addr: config.addr,
+        source,
+    })?;
     let handle = server.start(module);
     Ok(RpcServer { local_addr, handle })
 }

@@ -37,7 +37,10 @@ impl StoredAccount {
     /// Inverse of [`Self::encode`].
     pub fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
         if bytes.len() != ACCOUNT_LEN {
-            return Err(StorageError::corrupt("accounts", format!("length {}", bytes.len())));
+            return Err(StorageError::corrupt(
+                "accounts",
+                format!("length {}", bytes.len()),
+            ));
         }
         let mut nonce = [0u8; 8];
         nonce.copy_from_slice(&bytes[..8]);
@@ -158,7 +161,11 @@ mod tests {
 
     #[test]
     fn receipt_round_trips() {
-        let receipt = Receipt { status: true.into(), cumulative_gas_used: 42_000, logs: vec![] };
+        let receipt = Receipt {
+            status: true.into(),
+            cumulative_gas_used: 42_000,
+            logs: vec![],
+        };
         let stored = StoredReceipt {
             receipt: ReceiptEnvelope::Eip1559(ReceiptWithBloom::from(receipt)),
             gas_used: 21_000,
@@ -169,9 +176,19 @@ mod tests {
 
     #[test]
     fn tx_location_keys_sort_by_block_then_index() {
-        let a = TxLocation { block: 1, index: 300 }.key();
+        let a = TxLocation {
+            block: 1,
+            index: 300,
+        }
+        .key();
         let b = TxLocation { block: 2, index: 0 }.key();
         assert!(a < b);
-        assert_eq!(TxLocation::from_key(&a), TxLocation { block: 1, index: 300 });
+        assert_eq!(
+            TxLocation::from_key(&a),
+            TxLocation {
+                block: 1,
+                index: 300
+            }
+        );
     }
 }

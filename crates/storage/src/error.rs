@@ -33,6 +33,9 @@ pub enum StorageError {
 
 impl StorageError {
     pub(crate) fn corrupt(table: &'static str, reason: impl std::fmt::Display) -> Self {
-        Self::Corrupt { table, reason: reason.to_string() }
+        Self::Corrupt {
+            table,
+            reason: reason.to_string(),
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod codec;
 mod error;
+mod history;
 mod reader;
 mod tables;
 mod writer;

@@ -2,9 +2,13 @@
 //! writer does meanwhile (redb MVCC), so RPC reads and block execution never wait on a commit.
 
 use crate::{
-    codec::{BodyExtras, storage_key},
-    tables::*,
     StorageError, StoredAccount, StoredReceipt, TxLocation,
+    codec::{BodyExtras, storage_key},
+    history::{
+        account_changeset_key, account_history_key, history_block, storage_changeset_key,
+        storage_history_key,
+    },
+    tables::*,
 };
 use alloy_eips::eip4895::Withdrawal;
 use alloy_rlp::Decodable;
@@ -28,6 +32,10 @@ pub struct StoreReader {
     account_trie: ReadOnlyTable<&'static [u8], &'static [u8]>,
     storage_trie: ReadOnlyTable<&'static [u8], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    account_changesets: ReadOnlyTable<&'static [u8; 28], &'static [u8]>,
+    storage_changesets: ReadOnlyTable<&'static [u8; 60], &'static [u8; 32]>,
+    account_history: ReadOnlyTable<&'static [u8; 28], ()>,
+    storage_history: ReadOnlyTable<&'static [u8; 60], ()>,
 }
 
 impl std::fmt::Debug for StoreReader {
@@ -52,12 +60,19 @@ impl StoreReader {
             account_trie: txn.open_table(ACCOUNT_TRIE)?,
             storage_trie: txn.open_table(STORAGE_TRIE)?,
             meta: txn.open_table(META)?,
+            account_changesets: txn.open_table(ACCOUNT_CHANGESETS)?,
+            storage_changesets: txn.open_table(STORAGE_CHANGESETS)?,
+            account_history: txn.open_table(ACCOUNT_HISTORY)?,
+            storage_history: txn.open_table(STORAGE_HISTORY)?,
         })
     }
 
     /// Hash of the genesis block this datadir was initialised with.
     pub fn genesis_hash(&self) -> Result<Option<B256>, StorageError> {
-        Ok(self.meta.get(META_GENESIS_HASH)?.map(|v| B256::from_slice(v.value())))
+        Ok(self
+            .meta
+            .get(META_GENESIS_HASH)?
+            .map(|v| B256::from_slice(v.value())))
     }
 
     /// The genesis JSON this datadir was initialised with.
@@ -65,8 +80,7 @@ impl StoreReader {
         self.meta
             .get(META_GENESIS_JSON)?
             .map(|v| {
-                String::from_utf8(v.value().to_vec())
-                    .map_err(|e| StorageError::corrupt("meta", e))
+                String::from_utf8(v.value().to_vec()).map_err(|e| StorageError::corrupt("meta", e))
             })
             .transpose()
     }
@@ -122,8 +136,16 @@ impl StoreReader {
 
     /// Transactions of block `number`, in order, with their senders.
     pub fn transactions(&self, number: u64) -> Result<Vec<RecoveredTx>, StorageError> {
-        let start = TxLocation { block: number, index: 0 }.key();
-        let end = TxLocation { block: number, index: u32::MAX }.key();
+        let start = TxLocation {
+            block: number,
+            index: 0,
+        }
+        .key();
+        let end = TxLocation {
+            block: number,
+            index: u32::MAX,
+        }
+        .key();
         self.transactions
             .range::<&[u8; 12]>(&start..=&end)?
             .map(|item| decode_tx(item?.1.value()))
@@ -132,18 +154,32 @@ impl StoreReader {
 
     /// One transaction by location.
     pub fn transaction(&self, at: TxLocation) -> Result<Option<RecoveredTx>, StorageError> {
-        self.transactions.get(&at.key())?.map(|v| decode_tx(v.value())).transpose()
+        self.transactions
+            .get(&at.key())?
+            .map(|v| decode_tx(v.value()))
+            .transpose()
     }
 
     /// Where the transaction with `hash` was included.
     pub fn tx_location(&self, hash: &B256) -> Result<Option<TxLocation>, StorageError> {
-        Ok(self.tx_lookup.get(&hash.0)?.map(|v| TxLocation::from_key(v.value())))
+        Ok(self
+            .tx_lookup
+            .get(&hash.0)?
+            .map(|v| TxLocation::from_key(v.value())))
     }
 
     /// Receipts of block `number`, in order.
     pub fn receipts(&self, number: u64) -> Result<Vec<StoredReceipt>, StorageError> {
-        let start = TxLocation { block: number, index: 0 }.key();
-        let end = TxLocation { block: number, index: u32::MAX }.key();
+        let start = TxLocation {
+            block: number,
+            index: 0,
+        }
+        .key();
+        let end = TxLocation {
+            block: number,
+            index: u32::MAX,
+        }
+        .key();
         self.receipts
             .range::<&[u8; 12]>(&start..=&end)?
             .map(|item| StoredReceipt::decode(item?.1.value()))
@@ -152,12 +188,77 @@ impl StoreReader {
 
     /// One receipt by location.
     pub fn receipt(&self, at: TxLocation) -> Result<Option<StoredReceipt>, StorageError> {
-        self.receipts.get(&at.key())?.map(|v| StoredReceipt::decode(v.value())).transpose()
+        self.receipts
+            .get(&at.key())?
+            .map(|v| StoredReceipt::decode(v.value()))
+            .transpose()
     }
 
     /// The account at `address`, if it exists.
     pub fn account(&self, address: &Address) -> Result<Option<StoredAccount>, StorageError> {
-        self.accounts.get(&address.0 .0)?.map(|v| StoredAccount::decode(v.value())).transpose()
+        self.accounts
+            .get(&address.0.0)?
+            .map(|v| StoredAccount::decode(v.value()))
+            .transpose()
+    }
+
+    /// The account at `address` as it was after block `block` (the current value when no later
+    /// block changed it).
+    pub fn account_at(
+        &self,
+        address: &Address,
+        block: u64,
+    ) -> Result<Option<StoredAccount>, StorageError> {
+        let start = account_history_key(address, block.saturating_add(1));
+        let end = account_history_key(address, u64::MAX);
+        let Some(first) = self
+            .account_history
+            .range::<&[u8; 28]>(&start..=&end)?
+            .next()
+        else {
+            return self.account(address);
+        };
+        let changed_in = history_block(first?.0.value());
+        match self
+            .account_changesets
+            .get(&account_changeset_key(changed_in, address))?
+        {
+            None => Err(StorageError::corrupt(
+                "account_changesets",
+                "history names a missing changeset",
+            )),
+            Some(v) if v.value().is_empty() => Ok(None),
+            Some(v) => StoredAccount::decode(v.value()).map(Some),
+        }
+    }
+
+    /// A storage slot of `address` as it was after block `block`.
+    pub fn storage_at(
+        &self,
+        address: &Address,
+        slot: &B256,
+        block: u64,
+    ) -> Result<U256, StorageError> {
+        let start = storage_history_key(address, slot, block.saturating_add(1));
+        let end = storage_history_key(address, slot, u64::MAX);
+        let Some(first) = self
+            .storage_history
+            .range::<&[u8; 60]>(&start..=&end)?
+            .next()
+        else {
+            return self.storage(address, slot);
+        };
+        let changed_in = history_block(first?.0.value());
+        match self
+            .storage_changesets
+            .get(&storage_changeset_key(changed_in, address, slot))?
+        {
+            None => Err(StorageError::corrupt(
+                "storage_changesets",
+                "history names a missing changeset",
+            )),
+            Some(v) => Ok(U256::from_be_bytes(*v.value())),
+        }
     }
 
     /// Every account (tests and independent root checks; walks the whole table).
@@ -188,14 +289,20 @@ impl StoreReader {
             .range::<&[u8; 52]>(&start..=&end)?
             .map(|item| {
                 let (k, v) = item?;
-                Ok((B256::from_slice(&k.value()[20..]), U256::from_be_bytes(*v.value())))
+                Ok((
+                    B256::from_slice(&k.value()[20..]),
+                    U256::from_be_bytes(*v.value()),
+                ))
             })
             .collect()
     }
 
     /// Bytecode by hash.
     pub fn bytecode(&self, code_hash: &B256) -> Result<Option<Bytes>, StorageError> {
-        Ok(self.bytecodes.get(&code_hash.0)?.map(|v| Bytes::copy_from_slice(v.value())))
+        Ok(self
+            .bytecodes
+            .get(&code_hash.0)?
+            .map(|v| Bytes::copy_from_slice(v.value())))
     }
 
     /// The account-trie node stored at an encoded path.
@@ -212,7 +319,10 @@ impl StoreReader {
         let mut key = Vec::with_capacity(32 + path.len());
         key.extend_from_slice(hashed_address.as_slice());
         key.extend_from_slice(path);
-        Ok(self.storage_trie.get(key.as_slice())?.map(|v| v.value().to_vec()))
+        Ok(self
+            .storage_trie
+            .get(key.as_slice())?
+            .map(|v| v.value().to_vec()))
     }
 }
 

@@ -27,6 +27,16 @@ pub const BYTECODES: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("b
 pub const ACCOUNT_TRIE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("account_trie");
 /// Hashed address ++ encoded nibble path -> storage-trie node.
 pub const STORAGE_TRIE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("storage_trie");
+/// (block ‖ address) -> the account as it was before that block changed it (empty: absent).
+pub const ACCOUNT_CHANGESETS: TableDefinition<&[u8; 28], &[u8]> =
+    TableDefinition::new("account_changesets");
+/// (block ‖ address ‖ slot) -> the slot's value before that block changed it.
+pub const STORAGE_CHANGESETS: TableDefinition<&[u8; 60], &[u8; 32]> =
+    TableDefinition::new("storage_changesets");
+/// (address ‖ block): the blocks that changed an account, in order, for historical reads.
+pub const ACCOUNT_HISTORY: TableDefinition<&[u8; 28], ()> = TableDefinition::new("account_history");
+/// (address ‖ slot ‖ block): the blocks that changed a slot, in order.
+pub const STORAGE_HISTORY: TableDefinition<&[u8; 60], ()> = TableDefinition::new("storage_history");
 /// Chain metadata (genesis hash, head, chain spec).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

@@ -3,9 +3,12 @@
 //! blocks only.
 
 use crate::{
-    codec::{BodyExtras, storage_key},
-    tables::*,
     StorageError, StoredAccount, StoredReceipt, TxLocation,
+    codec::{BodyExtras, storage_key},
+    history::{
+        account_changeset_key, account_history_key, storage_changeset_key, storage_history_key,
+    },
+    tables::*,
 };
 use alloy_eips::eip4895::Withdrawal;
 use alloy_rlp::Encodable;
@@ -60,6 +63,10 @@ impl StoreWriter {
         self.txn.open_table(ACCOUNT_TRIE)?;
         self.txn.open_table(STORAGE_TRIE)?;
         self.txn.open_table(META)?;
+        self.txn.open_table(ACCOUNT_CHANGESETS)?;
+        self.txn.open_table(STORAGE_CHANGESETS)?;
+        self.txn.open_table(ACCOUNT_HISTORY)?;
+        self.txn.open_table(STORAGE_HISTORY)?;
         Ok(self)
     }
 
@@ -76,14 +83,25 @@ impl StoreWriter {
         let number = block.header.number;
         let mut encoded = Vec::with_capacity(600);
         block.header.encode(&mut encoded);
-        self.txn.open_table(HEADERS)?.insert(number, encoded.as_slice())?;
-        self.txn.open_table(CANONICAL_HASHES)?.insert(number, &block.hash.0)?;
-        self.txn.open_table(HEADER_NUMBERS)?.insert(&block.hash.0, number)?;
+        self.txn
+            .open_table(HEADERS)?
+            .insert(number, encoded.as_slice())?;
+        self.txn
+            .open_table(CANONICAL_HASHES)?
+            .insert(number, &block.hash.0)?;
+        self.txn
+            .open_table(HEADER_NUMBERS)?
+            .insert(&block.hash.0, number)?;
 
-        let extras = BodyExtras { ommers: block.ommers.clone(), withdrawals: block.withdrawals.clone() };
+        let extras = BodyExtras {
+            ommers: block.ommers.clone(),
+            withdrawals: block.withdrawals.clone(),
+        };
         encoded.clear();
         extras.encode(&mut encoded);
-        self.txn.open_table(BODY_EXTRAS)?.insert(number, encoded.as_slice())?;
+        self.txn
+            .open_table(BODY_EXTRAS)?
+            .insert(number, encoded.as_slice())?;
 
         {
             let mut txs = self.txn.open_table(TRANSACTIONS)?;
@@ -103,7 +121,9 @@ impl StoreWriter {
                 receipts.insert(&location(number, index)?.key(), receipt.encode().as_slice())?;
             }
         }
-        self.txn.open_table(META)?.insert(META_HEAD, number.to_be_bytes().as_slice())?;
+        self.txn
+            .open_table(META)?
+            .insert(META_HEAD, number.to_be_bytes().as_slice())?;
         Ok(())
     }
 
@@ -116,10 +136,10 @@ impl StoreWriter {
         for (address, account) in accounts {
             match account {
                 Some(account) => {
-                    table.insert(&address.0 .0, account.encode().as_slice())?;
+                    table.insert(&address.0.0, account.encode().as_slice())?;
                 }
                 None => {
-                    table.remove(&address.0 .0)?;
+                    table.remove(&address.0.0)?;
                 }
             }
         }
@@ -147,7 +167,44 @@ impl StoreWriter {
     pub fn wipe_storage(&mut self, address: &Address) -> Result<(), StorageError> {
         let start = storage_key(address, &B256::ZERO);
         let end = storage_key(address, &B256::repeat_byte(0xff));
-        self.txn.open_table(STORAGE)?.retain_in::<&[u8; 52], _>(&start..=&end, |_, _| false)?;
+        self.txn
+            .open_table(STORAGE)?
+            .retain_in::<&[u8; 52], _>(&start..=&end, |_, _| false)?;
+        Ok(())
+    }
+
+    /// Records what block `block` changed in accounts: each account as it was before (`None`:
+    /// it did not exist), and indexes the block under each account.
+    pub fn put_account_changeset<'a>(
+        &mut self,
+        block: u64,
+        previous: impl IntoIterator<Item = (&'a Address, Option<StoredAccount>)>,
+    ) -> Result<(), StorageError> {
+        let mut changesets = self.txn.open_table(ACCOUNT_CHANGESETS)?;
+        let mut history = self.txn.open_table(ACCOUNT_HISTORY)?;
+        for (address, account) in previous {
+            let value = account.map(|a| a.encode().to_vec()).unwrap_or_default();
+            changesets.insert(&account_changeset_key(block, address), value.as_slice())?;
+            history.insert(&account_history_key(address, block), ())?;
+        }
+        Ok(())
+    }
+
+    /// Records what block `block` changed in storage: each slot's value before the block.
+    pub fn put_storage_changeset<'a>(
+        &mut self,
+        block: u64,
+        previous: impl IntoIterator<Item = (&'a Address, B256, U256)>,
+    ) -> Result<(), StorageError> {
+        let mut changesets = self.txn.open_table(STORAGE_CHANGESETS)?;
+        let mut history = self.txn.open_table(STORAGE_HISTORY)?;
+        for (address, slot, value) in previous {
+            changesets.insert(
+                &storage_changeset_key(block, address, &slot),
+                &value.to_be_bytes::<32>(),
+            )?;
+            history.insert(&storage_history_key(address, &slot, block), ())?;
+        }
         Ok(())
     }
 

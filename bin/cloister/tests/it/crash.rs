@@ -32,8 +32,15 @@ async fn kill_during_load_loses_nothing_acknowledged() {
             outcome.answered,
             outcome.acks.len()
         );
-        assert!(outcome.unexpected.is_empty(), "failures before the kill: {:?}", outcome.unexpected);
-        assert!(!outcome.acks.is_empty(), "the node mined nothing in cycle {cycle}");
+        assert!(
+            outcome.unexpected.is_empty(),
+            "failures before the kill: {:?}",
+            outcome.unexpected
+        );
+        assert!(
+            !outcome.acks.is_empty(),
+            "the node mined nothing in cycle {cycle}"
+        );
         attempts.extend(outcome.attempts);
         acks.extend(outcome.acks);
 
@@ -60,13 +67,28 @@ async fn mine_one_more(
 ) -> (Attempt, Ack) {
     let sender = 1;
     let address = signers[sender].address();
-    let nonce = crate::rpc::quantity(&node.rpc.ok("eth_getTransactionCount", json!([address, "latest"])).await);
+    let nonce = crate::rpc::quantity(
+        &node
+            .rpc
+            .ok("eth_getTransactionCount", json!([address, "latest"]))
+            .await,
+    );
     let to = txs::fresh_address(seed.as_bytes());
     let tx = txs::transfer_1559(&signers[sender], nonce, to, load::VALUE);
     let hash = node.rpc.ok("eth_sendRawTransaction", json!([tx.raw])).await;
     assert_eq!(hash, json!(tx.hash), "node returned another hash");
     let receipt = wait_receipt(&node.rpc, &tx.hash.to_string()).await;
-    assert_eq!(receipt["status"], json!("0x1"), "extra transfer failed: {receipt}");
-    let attempt = Attempt { sender, nonce, hash: tx.hash, to, value: load::VALUE };
+    assert_eq!(
+        receipt["status"],
+        json!("0x1"),
+        "extra transfer failed: {receipt}"
+    );
+    let attempt = Attempt {
+        sender,
+        nonce,
+        hash: tx.hash,
+        to,
+        value: load::VALUE,
+    };
     (attempt, Ack { attempt, receipt })
 }

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly on purpose
 
 mod crash;
-mod regressions;
 mod node;
+mod regressions;
 mod restart;
 mod rpc;
 mod txs;

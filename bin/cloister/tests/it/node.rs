@@ -40,7 +40,15 @@ impl NodeProcess {
             let log_path = logs.join(format!("node-{run}-{attempt}.log"));
             let log = File::create(&log_path).expect("create log");
             let child = Command::new(binary())
-                .args(["node", "--dev", "--host", "127.0.0.1", "--port", &port.to_string(), "--datadir"])
+                .args([
+                    "node",
+                    "--dev",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                    "--datadir",
+                ])
                 .arg(datadir)
                 .env("RUST_LOG", "info")
                 .stdin(Stdio::null())
@@ -48,7 +56,11 @@ impl NodeProcess {
                 .stderr(Stdio::from(log))
                 .spawn()
                 .expect("spawn cloister");
-            let mut node = Self { child: Some(child), rpc: Rpc::new(port), log_path };
+            let mut node = Self {
+                child: Some(child),
+                rpc: Rpc::new(port),
+                log_path,
+            };
             if node.wait_ready().await {
                 return node;
             }
@@ -74,7 +86,10 @@ impl NodeProcess {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("node did not answer eth_chainId within ~60 s; log:\n{}", self.log());
+        panic!(
+            "node did not answer eth_chainId within ~60 s; log:\n{}",
+            self.log()
+        );
     }
 
     /// The node's stderr so far.
@@ -93,7 +108,10 @@ impl NodeProcess {
     /// SIGINT (the node's graceful shutdown), then waits at most ~60 s for it to exit.
     pub async fn interrupt(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("node is running");
-        let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("run kill");
         assert!(status.success(), "kill -INT failed");
         for _ in 0..600 {
             if let Some(exit) = child.try_wait().expect("try_wait") {
@@ -103,7 +121,10 @@ impl NodeProcess {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("node did not exit within ~60 s of SIGINT; log:\n{}", self.log());
+        panic!(
+            "node did not exit within ~60 s of SIGINT; log:\n{}",
+            self.log()
+        );
     }
 }
 

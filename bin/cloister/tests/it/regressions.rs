@@ -17,7 +17,11 @@ fn init_refuses_genesis_with_another_chain_id() {
     let datadir = dir.path().join("data");
     let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../genesis/dev.json");
     let first = run_init(&dev, &datadir);
-    assert!(first.status.success(), "init with the dev genesis failed: {}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "init with the dev genesis failed: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let other = write_other_genesis(dir.path(), "chain-id-only.json", false);
     let output = run_init(&other, &datadir);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -26,7 +30,10 @@ fn init_refuses_genesis_with_another_chain_id() {
         "init with chain id 7558 on a 7557 datadir succeeded: {}",
         String::from_utf8_lossy(&output.stdout)
     );
-    assert!(stderr.to_lowercase().contains("genesis"), "error does not mention the genesis: {stderr}");
+    assert!(
+        stderr.to_lowercase().contains("genesis"),
+        "error does not mention the genesis: {stderr}"
+    );
 }
 
 /// Known node bug: eth_call without a `gas` field runs with the RPC gas cap (50M), which the
@@ -38,6 +45,12 @@ async fn eth_call_without_gas_succeeds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let node = NodeProcess::start(&dir.path().join("data"), dir.path(), 0).await;
     let to = crate::txs::fresh_address(b"call-target");
-    let result = node.rpc.call("eth_call", json!([{"to": to}, "latest"])).await;
-    assert!(matches!(&result, Ok(value) if value == &json!("0x")), "eth_call without gas: {result:?}");
+    let result = node
+        .rpc
+        .call("eth_call", json!([{"to": to}, "latest"]))
+        .await;
+    assert!(
+        matches!(&result, Ok(value) if value == &json!("0x")),
+        "eth_call without gas: {result:?}"
+    );
 }

@@ -61,19 +61,41 @@ async fn restart_preserves_everything() {
     }
 
     // The transactions did what they should, so the snapshot holds meaningful state.
-    assert_eq!(rpc.ok("eth_getCode", json!([contract, "latest"])).await, json!(format!("0x{RUNTIME}")));
+    assert_eq!(
+        rpc.ok("eth_getCode", json!([contract, "latest"])).await,
+        json!(format!("0x{RUNTIME}"))
+    );
     let word_2a = format!("0x{:064x}", 0x2a);
-    assert_eq!(rpc.ok("eth_getStorageAt", json!([contract, "0x0", "latest"])).await, json!(word_2a));
-    assert_eq!(rpc.ok("eth_call", json!([{"to": contract, "gas": CALL_GAS}, "latest"])).await, json!(word_2a));
+    assert_eq!(
+        rpc.ok("eth_getStorageAt", json!([contract, "0x0", "latest"]))
+            .await,
+        json!(word_2a)
+    );
+    assert_eq!(
+        rpc.ok(
+            "eth_call",
+            json!([{"to": contract, "gas": CALL_GAS}, "latest"])
+        )
+        .await,
+        json!(word_2a)
+    );
     let delegation = format!("0xef0100{}", txs::hex(contract.as_slice()));
-    assert_eq!(rpc.ok("eth_getCode", json!([authority.address(), "latest"])).await, json!(delegation));
+    assert_eq!(
+        rpc.ok("eth_getCode", json!([authority.address(), "latest"]))
+            .await,
+        json!(delegation)
+    );
 
     let mut watched: Vec<Address> = signers.iter().map(|s| s.address()).collect();
     watched.extend([contract, recipient]);
     let before = snapshot(&rpc, &hashes, &watched, contract).await;
 
     let exit = node.interrupt().await;
-    assert!(exit.success(), "graceful stop exited with {exit}; log:\n{}", node.log());
+    assert!(
+        exit.success(),
+        "graceful stop exited with {exit}; log:\n{}",
+        node.log()
+    );
 
     init_with_other_genesis_is_refused(&datadir, dir.path());
     // Whatever `init` says about a genesis that differs only in chain id (see
@@ -90,7 +112,10 @@ async fn restart_preserves_everything() {
 
     // And the restarted node still mines on top of it.
     let more = txs::transfer_1559(&signers[3], 1, recipient, 13);
-    restarted.rpc.ok("eth_sendRawTransaction", json!([more.raw])).await;
+    restarted
+        .rpc
+        .ok("eth_sendRawTransaction", json!([more.raw]))
+        .await;
     let receipt = wait_receipt(&restarted.rpc, &more.hash.to_string()).await;
     let head_before = quantity(&before[1].1);
     assert_eq!(quantity(&receipt["blockNumber"]), head_before + 1);
@@ -106,7 +131,10 @@ fn init_with_other_genesis_is_refused(datadir: &Path, scratch: &Path) {
         "init with another genesis succeeded: {}",
         String::from_utf8_lossy(&output.stdout)
     );
-    assert!(stderr.to_lowercase().contains("genesis"), "error does not mention the genesis: {stderr}");
+    assert!(
+        stderr.to_lowercase().contains("genesis"),
+        "error does not mention the genesis: {stderr}"
+    );
 }
 
 /// Runs `cloister init --genesis genesis --datadir datadir`.
@@ -131,47 +159,96 @@ pub fn write_other_genesis(dir: &Path, name: &str, new_timestamp: bool) -> std::
         genesis["timestamp"] = json!("0x1");
     }
     let out = dir.join(name);
-    std::fs::write(&out, serde_json::to_string_pretty(&genesis).expect("encode")).expect("write genesis");
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&genesis).expect("encode"),
+    )
+    .expect("write genesis");
     out
 }
 
 /// Reads back chain, blocks (by number and by hash), transactions, receipts, accounts, the
 /// contract's code and storage, and an eth_call.
-async fn snapshot(rpc: &Rpc, hashes: &[String], accounts: &[Address], contract: Address) -> Snapshot {
+async fn snapshot(
+    rpc: &Rpc,
+    hashes: &[String],
+    accounts: &[Address],
+    contract: Address,
+) -> Snapshot {
     let mut out: Snapshot = Vec::new();
     out.push(("chain id".into(), rpc.ok("eth_chainId", json!([])).await));
     let head = rpc.ok("eth_blockNumber", json!([])).await;
     out.push(("head".into(), head.clone()));
     out.push(("gas price".into(), rpc.ok("eth_gasPrice", json!([])).await));
     for number in 0..=quantity(&head) {
-        let block = rpc.ok("eth_getBlockByNumber", json!([format!("{number:#x}"), true])).await;
+        let block = rpc
+            .ok(
+                "eth_getBlockByNumber",
+                json!([format!("{number:#x}"), true]),
+            )
+            .await;
         assert!(!block.is_null(), "block {number} missing");
-        let by_hash = rpc.ok("eth_getBlockByHash", json!([block["hash"], true])).await;
-        assert_eq!(by_hash, block, "block {number} by hash differs from by number");
+        let by_hash = rpc
+            .ok("eth_getBlockByHash", json!([block["hash"], true]))
+            .await;
+        assert_eq!(
+            by_hash, block,
+            "block {number} by hash differs from by number"
+        );
         out.push((format!("block {number}"), block));
     }
-    out.push(("latest block".into(), rpc.ok("eth_getBlockByNumber", json!(["latest", true])).await));
+    out.push((
+        "latest block".into(),
+        rpc.ok("eth_getBlockByNumber", json!(["latest", true]))
+            .await,
+    ));
     for hash in hashes {
-        out.push((format!("tx {hash}"), rpc.ok("eth_getTransactionByHash", json!([hash])).await));
-        out.push((format!("receipt {hash}"), rpc.ok("eth_getTransactionReceipt", json!([hash])).await));
-    }
-    for account in accounts {
-        for (what, method) in
-            [("balance", "eth_getBalance"), ("nonce", "eth_getTransactionCount"), ("code", "eth_getCode")]
-        {
-            out.push((format!("{what} {account}"), rpc.ok(method, json!([account, "latest"])).await));
-        }
-        out.push((format!("slot 0 {account}"), rpc.ok("eth_getStorageAt", json!([account, "0x0", "latest"])).await));
         out.push((
-            format!("call {account}"),
-            rpc.ok("eth_call", json!([{"to": account, "gas": CALL_GAS}, "latest"])).await,
+            format!("tx {hash}"),
+            rpc.ok("eth_getTransactionByHash", json!([hash])).await,
+        ));
+        out.push((
+            format!("receipt {hash}"),
+            rpc.ok("eth_getTransactionReceipt", json!([hash])).await,
         ));
     }
-    out.push(("slot 1 contract".into(), rpc.ok("eth_getStorageAt", json!([contract, "0x1", "latest"])).await));
+    for account in accounts {
+        for (what, method) in [
+            ("balance", "eth_getBalance"),
+            ("nonce", "eth_getTransactionCount"),
+            ("code", "eth_getCode"),
+        ] {
+            out.push((
+                format!("{what} {account}"),
+                rpc.ok(method, json!([account, "latest"])).await,
+            ));
+        }
+        out.push((
+            format!("slot 0 {account}"),
+            rpc.ok("eth_getStorageAt", json!([account, "0x0", "latest"]))
+                .await,
+        ));
+        out.push((
+            format!("call {account}"),
+            rpc.ok(
+                "eth_call",
+                json!([{"to": account, "gas": CALL_GAS}, "latest"]),
+            )
+            .await,
+        ));
+    }
+    out.push((
+        "slot 1 contract".into(),
+        rpc.ok("eth_getStorageAt", json!([contract, "0x1", "latest"]))
+            .await,
+    ));
     out
 }
 
 /// Bytes of a hex string without prefix.
 fn decode_hex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
 }

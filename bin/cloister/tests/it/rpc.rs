@@ -26,14 +26,28 @@ pub struct Rpc {
 impl Rpc {
     /// Client of `http://127.0.0.1:port`.
     pub fn new(port: u16) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-        Self { url: format!("http://127.0.0.1:{port}"), http }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        Self {
+            url: format!("http://127.0.0.1:{port}"),
+            http,
+        }
     }
 
     async fn post(&self, body: &Value) -> Result<Value, RpcFailure> {
-        let response =
-            self.http.post(&self.url).json(body).send().await.map_err(|e| RpcFailure::Transport(e.to_string()))?;
-        response.json::<Value>().await.map_err(|e| RpcFailure::Transport(e.to_string()))
+        let response = self
+            .http
+            .post(&self.url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| RpcFailure::Transport(e.to_string()))?;
+        response
+            .json::<Value>()
+            .await
+            .map_err(|e| RpcFailure::Transport(e.to_string()))
     }
 
     /// One call.
@@ -66,7 +80,9 @@ impl Rpc {
                 .collect();
             let reply = self.post(&Value::Array(body)).await?;
             let Value::Array(items) = reply else {
-                return Err(RpcFailure::Transport(format!("batch reply is not an array: {reply}")));
+                return Err(RpcFailure::Transport(format!(
+                    "batch reply is not an array: {reply}"
+                )));
             };
             let mut ordered = vec![None; chunk.len()];
             for item in items {
@@ -75,12 +91,19 @@ impl Rpc {
                 }
                 let id = item.get("id").and_then(Value::as_u64).map(|id| id as usize);
                 match (id, item.get("result")) {
-                    (Some(id), Some(result)) if id < ordered.len() => ordered[id] = Some(result.clone()),
-                    _ => return Err(RpcFailure::Transport(format!("malformed batch item {item}"))),
+                    (Some(id), Some(result)) if id < ordered.len() => {
+                        ordered[id] = Some(result.clone())
+                    }
+                    _ => {
+                        return Err(RpcFailure::Transport(format!(
+                            "malformed batch item {item}"
+                        )));
+                    }
                 }
             }
             for (index, result) in ordered.into_iter().enumerate() {
-                let result = result.ok_or_else(|| RpcFailure::Transport(format!("batch lost call {index}")))?;
+                let result = result
+                    .ok_or_else(|| RpcFailure::Transport(format!("batch lost call {index}")))?;
                 results.push(result);
             }
         }
@@ -98,14 +121,20 @@ impl Rpc {
 
 /// A hex quantity (`"0x1a"`) as u64.
 pub fn quantity(value: &Value) -> u64 {
-    let text = value.as_str().unwrap_or_else(|| panic!("not a quantity: {value}"));
-    u64::from_str_radix(text.trim_start_matches("0x"), 16).unwrap_or_else(|_| panic!("bad quantity {text}"))
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a quantity: {value}"));
+    u64::from_str_radix(text.trim_start_matches("0x"), 16)
+        .unwrap_or_else(|_| panic!("bad quantity {text}"))
 }
 
 /// A hex quantity as u128 (balances here stay far below 2^128).
 pub fn quantity_u128(value: &Value) -> u128 {
-    let text = value.as_str().unwrap_or_else(|| panic!("not a quantity: {value}"));
-    u128::from_str_radix(text.trim_start_matches("0x"), 16).unwrap_or_else(|_| panic!("bad quantity {text}"))
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a quantity: {value}"));
+    u128::from_str_radix(text.trim_start_matches("0x"), 16)
+        .unwrap_or_else(|_| panic!("bad quantity {text}"))
 }
 
 /// Polls eth_getTransactionReceipt until it is non-null (at most ~60 s).

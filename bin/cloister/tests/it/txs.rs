@@ -34,7 +34,10 @@ const DEV_KEYS: [&str; 10] = [
 
 /// Signers of the ten dev accounts; the first is also the validator (coinbase).
 pub fn dev_signers() -> Vec<PrivateKeySigner> {
-    DEV_KEYS.iter().map(|hex| hex.parse().expect("dev key")).collect()
+    DEV_KEYS
+        .iter()
+        .map(|hex| hex.parse().expect("dev key"))
+        .collect()
 }
 
 /// A fresh address that no test has touched, derived from `seed`.
@@ -63,7 +66,10 @@ where
 {
     let signature = signer.sign_transaction_sync(&mut tx).expect("sign");
     let envelope: TxEnvelope = tx.into_signed(signature).into();
-    SignedTx { hash: *envelope.tx_hash(), raw: format!("0x{}", hex(&envelope.encoded_2718())) }
+    SignedTx {
+        hash: *envelope.tx_hash(),
+        raw: format!("0x{}", hex(&envelope.encoded_2718())),
+    }
 }
 
 /// Lower-case hex without prefix.
@@ -104,7 +110,12 @@ pub fn create_1559(signer: &PrivateKeySigner, nonce: u64, init_code: Bytes) -> S
 }
 
 /// Legacy (type 0) transfer with EIP-155 replay protection.
-pub fn transfer_legacy(signer: &PrivateKeySigner, nonce: u64, to: Address, value: u128) -> SignedTx {
+pub fn transfer_legacy(
+    signer: &PrivateKeySigner,
+    nonce: u64,
+    to: Address,
+    value: u128,
+) -> SignedTx {
     let tx = TxLegacy {
         chain_id: Some(CHAIN_ID),
         nonce,
@@ -119,7 +130,10 @@ pub fn transfer_legacy(signer: &PrivateKeySigner, nonce: u64, to: Address, value
 
 /// EIP-2930 (type 1) call of `contract` that pre-declares its slot 0.
 pub fn call_2930(signer: &PrivateKeySigner, nonce: u64, contract: Address) -> SignedTx {
-    let access_list = AccessList(vec![AccessListItem { address: contract, storage_keys: vec![B256::ZERO] }]);
+    let access_list = AccessList(vec![AccessListItem {
+        address: contract,
+        storage_keys: vec![B256::ZERO],
+    }]);
     let tx = TxEip2930 {
         chain_id: CHAIN_ID,
         nonce,
@@ -142,8 +156,14 @@ pub fn delegate_7702(
     authority_nonce: u64,
     delegate: Address,
 ) -> SignedTx {
-    let authorization = Authorization { chain_id: U256::from(CHAIN_ID), address: delegate, nonce: authority_nonce };
-    let signature = authority.sign_hash_sync(&authorization.signature_hash()).expect("sign authorization");
+    let authorization = Authorization {
+        chain_id: U256::from(CHAIN_ID),
+        address: delegate,
+        nonce: authority_nonce,
+    };
+    let signature = authority
+        .sign_hash_sync(&authorization.signature_hash())
+        .expect("sign authorization");
     let signed: SignedAuthorization = authorization.into_signed(signature);
     let tx = TxEip7702 {
         chain_id: CHAIN_ID,

@@ -2,16 +2,20 @@
 //! throwaway EVM, never committed. As in geth, nonce checks are off, and so is the base fee
 //! check when the request names no fee.
 
+use crate::BlockState;
 use crate::{RpcContext, RpcError, RpcResult};
 use alloy_evm::{Evm, EvmFactory, rpc::TryIntoTxEnv};
 use alloy_rpc_types_eth::{BlockId, TransactionRequest};
 use alloy_sol_types::SolError;
-use cloister_chain::ChainHead;
-use cloister_evm::{EthEvmFactory, State, StateDb, evm_env};
+use cloister_evm::{EthEvmFactory, State, evm_env};
 use cloister_primitives::Bytes;
 use revm::context::{TxEnv, result::ExecutionResult};
 
-pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>) -> RpcResult<Bytes> {
+pub(super) fn call(
+    ctx: &RpcContext,
+    request: TransactionRequest,
+    block: Option<BlockId>,
+) -> RpcResult<Bytes> {
     let head = ctx.state_at(block)?;
     let gas = request.gas.unwrap_or(u64::MAX).min(gas_ceiling(ctx, &head));
     match run(ctx, &head, request, gas)? {
@@ -32,7 +36,9 @@ pub(super) fn estimate_gas(
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(reverted(output)),
         ExecutionResult::Halt { .. } => {
-            return Err(RpcError::Halted(format!("gas required exceeds allowance ({hi})")));
+            return Err(RpcError::Halted(format!(
+                "gas required exceeds allowance ({hi})"
+            )));
         }
     };
     // Refunds and the 63/64 rule mean the limit needed can exceed the gas used; search between.
@@ -56,12 +62,20 @@ pub(super) fn estimate_gas(
 }
 
 /// Most gas a call may use: the RPC cap, the block gas limit and the fork's per-tx cap (EIP-7825).
-fn gas_ceiling(ctx: &RpcContext, head: &ChainHead) -> u64 {
-    let tx_cap = evm_env(ctx.chain.spec(), &head.header).cfg_env.tx_gas_limit_cap.unwrap_or(u64::MAX);
+fn gas_ceiling(ctx: &RpcContext, head: &BlockState) -> u64 {
+    let tx_cap = evm_env(ctx.chain.spec(), &head.header)
+        .cfg_env
+        .tx_gas_limit_cap
+        .unwrap_or(u64::MAX);
     ctx.gas_cap.min(head.header.gas_limit).min(tx_cap)
 }
 
-fn succeeds(ctx: &RpcContext, head: &ChainHead, request: &TransactionRequest, gas: u64) -> RpcResult<bool> {
+fn succeeds(
+    ctx: &RpcContext,
+    head: &BlockState,
+    request: &TransactionRequest,
+    gas: u64,
+) -> RpcResult<bool> {
     match run(ctx, head, request.clone(), gas) {
         Ok(result) => Ok(result.is_success()),
         // Too little gas for the intrinsic cost is a failure of this limit, not of the request.
@@ -70,7 +84,12 @@ fn succeeds(ctx: &RpcContext, head: &ChainHead, request: &TransactionRequest, ga
     }
 }
 
-fn run(ctx: &RpcContext, head: &ChainHead, mut request: TransactionRequest, gas: u64) -> RpcResult<ExecutionResult> {
+fn run(
+    ctx: &RpcContext,
+    head: &BlockState,
+    mut request: TransactionRequest,
+    gas: u64,
+) -> RpcResult<ExecutionResult> {
     let no_fee = request.gas_price.is_none() && request.max_fee_per_gas.is_none();
     request.gas = Some(gas);
     let mut env = evm_env(ctx.chain.spec(), &head.header);
@@ -82,18 +101,25 @@ fn run(ctx: &RpcContext, head: &ChainHead, mut request: TransactionRequest, gas:
     let tx: TxEnv = request
         .try_into_tx_env(&env)
         .map_err(|e| RpcError::InvalidParams(e.to_string()))?;
-    let state = State::builder().with_database_ref(StateDb::new(head.reader.clone())).build();
+    let state = State::builder().with_database_ref(head.db.clone()).build();
     let mut evm = EthEvmFactory::default().create_evm(state, env);
     let outcome = evm.transact(tx).map_err(|err| match err {
-        revm::context::result::EVMError::Transaction(invalid) => RpcError::Rejected(invalid.to_string()),
+        revm::context::result::EVMError::Transaction(invalid) => {
+            RpcError::Rejected(invalid.to_string())
+        }
         other => RpcError::internal(other),
     })?;
     Ok(outcome.result)
 }
 
 fn reverted(output: Bytes) -> RpcError {
-    let reason = alloy_sol_types::Revert::abi_decode(&output).ok().map(|r| r.reason);
-    RpcError::Reverted { reason, data: output }
+    let reason = alloy_sol_types::Revert::abi_decode(&output)
+        .ok()
+        .map(|r| r.reason);
+    RpcError::Reverted {
+        reason,
+        data: output,
+    }
 }
 
 fn halt_message(reason: &impl std::fmt::Debug) -> String {

@@ -76,7 +76,8 @@ pub trait EthApi {
     ) -> JsonResult<Bytes>;
     /// Gas a transaction needs.
     #[method(name = "estimateGas")]
-    fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>) -> JsonResult<U256>;
+    fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>)
+    -> JsonResult<U256>;
 }
 
 /// The `eth_` server.
@@ -168,12 +169,18 @@ impl EthApiServer for EthRpc {
         state_overrides: Option<StateOverride>,
     ) -> JsonResult<Bytes> {
         if state_overrides.is_some_and(|o| !o.is_empty()) {
-            return Err(RpcError::InvalidParams("state overrides are not supported yet".into()).into());
+            return Err(
+                RpcError::InvalidParams("state overrides are not supported yet".into()).into(),
+            );
         }
         Ok(call::call(&self.ctx, request, block)?)
     }
 
-    fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>) -> JsonResult<U256> {
+    fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+    ) -> JsonResult<U256> {
         Ok(U256::from(call::estimate_gas(&self.ctx, request, block)?))
     }
 }

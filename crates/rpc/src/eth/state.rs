@@ -1,12 +1,19 @@
 //! Account state reads: balance, nonce, code, storage.
 
-use crate::{RpcContext, RpcResult};
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
+use crate::{RpcContext, RpcResult, block_state::is_pending};
+use alloy_rpc_types_eth::BlockId;
 use cloister_primitives::{Address, B256, Bytes, U256};
 
-pub(super) fn balance(ctx: &RpcContext, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
-    let head = ctx.state_at(block)?;
-    Ok(head.reader.account(&address)?.map(|a| a.balance).unwrap_or_default())
+pub(super) fn balance(
+    ctx: &RpcContext,
+    address: Address,
+    block: Option<BlockId>,
+) -> RpcResult<U256> {
+    let state = ctx.state_at(block)?;
+    Ok(state
+        .account(&address)?
+        .map(|a| a.balance)
+        .unwrap_or_default())
 }
 
 pub(super) fn transaction_count(
@@ -14,11 +21,16 @@ pub(super) fn transaction_count(
     address: Address,
     block: Option<BlockId>,
 ) -> RpcResult<U256> {
-    let pending = matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending)));
-    let head = ctx.state_at(block)?;
-    let mined = head.reader.account(&address)?.map(|a| a.nonce).unwrap_or_default();
+    let pending = is_pending(block.as_ref());
+    let state = ctx.state_at(block)?;
+    let mined = state
+        .account(&address)?
+        .map(|a| a.nonce)
+        .unwrap_or_default();
     let nonce = if pending {
-        ctx.pool.pending_nonce(address).map_or(mined, |pooled| pooled.max(mined))
+        ctx.pool
+            .pending_nonce(address)
+            .map_or(mined, |pooled| pooled.max(mined))
     } else {
         mined
     };
@@ -26,9 +38,7 @@ pub(super) fn transaction_count(
 }
 
 pub(super) fn code(ctx: &RpcContext, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
-    let head = ctx.state_at(block)?;
-    let Some(account) = head.reader.account(&address)? else { return Ok(Bytes::new()) };
-    Ok(head.reader.bytecode(&account.code_hash)?.unwrap_or_default())
+    Ok(ctx.state_at(block)?.code(&address)?)
 }
 
 pub(super) fn storage_at(
@@ -37,6 +47,7 @@ pub(super) fn storage_at(
     slot: U256,
     block: Option<BlockId>,
 ) -> RpcResult<B256> {
-    let head = ctx.state_at(block)?;
-    Ok(B256::from(head.reader.storage(&address, &B256::from(slot))?))
+    Ok(B256::from(
+        ctx.state_at(block)?.storage(&address, &B256::from(slot))?,
+    ))
 }

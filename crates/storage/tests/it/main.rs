@@ -7,7 +7,11 @@ use cloister_storage::{BlockRecord, Store, StoredAccount};
 fn block_and_state_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let alice = Address::repeat_byte(0xa1);
-    let header = Header { number: 0, gas_limit: 30_000_000, ..Default::default() };
+    let header = Header {
+        number: 0,
+        gas_limit: 30_000_000,
+        ..Default::default()
+    };
     let hash = header.hash_slow();
     {
         let store = Store::open(dir.path()).unwrap();
@@ -22,9 +26,14 @@ fn block_and_state_survive_reopen() {
             withdrawals: Some(vec![]),
         })
         .unwrap();
-        let account = StoredAccount { nonce: 1, balance: U256::from(5), ..Default::default() };
+        let account = StoredAccount {
+            nonce: 1,
+            balance: U256::from(5),
+            ..Default::default()
+        };
         w.put_accounts([(&alice, Some(account))]).unwrap();
-        w.put_storage([(&alice, B256::with_last_byte(1), U256::from(9))]).unwrap();
+        w.put_storage([(&alice, B256::with_last_byte(1), U256::from(9))])
+            .unwrap();
         let code = Bytes::from_static(&[0x60, 0x00]);
         w.put_bytecodes([(&B256::repeat_byte(7), &code)]).unwrap();
         w.commit().unwrap();
@@ -36,7 +45,10 @@ fn block_and_state_survive_reopen() {
     assert_eq!(r.header(0).unwrap(), Some(header));
     assert_eq!(r.block_number(&hash).unwrap(), Some(0));
     assert_eq!(r.account(&alice).unwrap().unwrap().nonce, 1);
-    assert_eq!(r.storage(&alice, &B256::with_last_byte(1)).unwrap(), U256::from(9));
+    assert_eq!(
+        r.storage(&alice, &B256::with_last_byte(1)).unwrap(),
+        U256::from(9)
+    );
     assert_eq!(r.body_extras(0).unwrap().1, Some(vec![]));
 }
 
@@ -47,8 +59,11 @@ fn uncommitted_writes_are_invisible_and_wipe_removes_only_one_account() {
     let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
     let mut w = store.writer().unwrap();
     for slot in 0..10u8 {
-        w.put_storage([(&a, B256::with_last_byte(slot), U256::from(1)), (&b, B256::with_last_byte(slot), U256::from(2))])
-            .unwrap();
+        w.put_storage([
+            (&a, B256::with_last_byte(slot), U256::from(1)),
+            (&b, B256::with_last_byte(slot), U256::from(2)),
+        ])
+        .unwrap();
     }
     w.commit().unwrap();
 

@@ -90,10 +90,20 @@ impl Shared {
 }
 
 /// Runs the load on `node` and SIGKILLs it. `seed` makes this cycle's recipients fresh.
-pub async fn run_until_kill(node: &mut NodeProcess, signers: &[PrivateKeySigner], seed: &str) -> Outcome {
+pub async fn run_until_kill(
+    node: &mut NodeProcess,
+    signers: &[PrivateKeySigner],
+    seed: &str,
+) -> Outcome {
     let rpc = node.rpc.clone();
-    let addresses: Vec<Value> = signers.iter().map(|s| json!([s.address(), "latest"])).collect();
-    let calls: Vec<(&str, Value)> = addresses.into_iter().map(|p| ("eth_getTransactionCount", p)).collect();
+    let addresses: Vec<Value> = signers
+        .iter()
+        .map(|s| json!([s.address(), "latest"]))
+        .collect();
+    let calls: Vec<(&str, Value)> = addresses
+        .into_iter()
+        .map(|p| ("eth_getTransactionCount", p))
+        .collect();
     let start_nonces: Vec<u64> = rpc.batch_ok(&calls).await.iter().map(quantity).collect();
 
     // Signed before the clock starts so senders only send.
@@ -105,7 +115,16 @@ pub async fn run_until_kill(node: &mut NodeProcess, signers: &[PrivateKeySigner]
                 .map(|nonce| {
                     let to = txs::fresh_address(format!("{seed}/{sender}/{nonce}").as_bytes());
                     let tx = txs::transfer_1559(signer, nonce, to, VALUE);
-                    (Attempt { sender, nonce, hash: tx.hash, to, value: VALUE }, tx)
+                    (
+                        Attempt {
+                            sender,
+                            nonce,
+                            hash: tx.hash,
+                            to,
+                            value: VALUE,
+                        },
+                        tx,
+                    )
                 })
                 .collect()
         })
@@ -120,8 +139,10 @@ pub async fn run_until_kill(node: &mut NodeProcess, signers: &[PrivateKeySigner]
         unexpected: Mutex::new(Vec::new()),
         killed: AtomicBool::new(false),
     });
-    let senders: Vec<_> =
-        chains.into_iter().map(|chain| tokio::spawn(send_chain(rpc.clone(), shared.clone(), chain))).collect();
+    let senders: Vec<_> = chains
+        .into_iter()
+        .map(|chain| tokio::spawn(send_chain(rpc.clone(), shared.clone(), chain)))
+        .collect();
     let watcher = tokio::spawn(watch_receipts(rpc.clone(), shared.clone()));
 
     let started = Instant::now();
@@ -138,7 +159,12 @@ pub async fn run_until_kill(node: &mut NodeProcess, signers: &[PrivateKeySigner]
     let attempts = std::mem::take(&mut *shared.attempts.lock().expect("lock"));
     let acks = std::mem::take(&mut *shared.acks.lock().expect("lock"));
     let unexpected = std::mem::take(&mut *shared.unexpected.lock().expect("lock"));
-    Outcome { attempts, answered: shared.answered.load(Ordering::SeqCst) as usize, acks, unexpected }
+    Outcome {
+        attempts,
+        answered: shared.answered.load(Ordering::SeqCst) as usize,
+        acks,
+        unexpected,
+    }
 }
 
 /// Sends one sender's chain in nonce order, never more than [`WINDOW`] ahead of its receipts,
@@ -189,8 +215,10 @@ async fn watch_receipts(rpc: Rpc, shared: Arc<Shared>) {
             continue;
         }
         let polled = pending.len().min(WATCH_BATCH);
-        let calls: Vec<(&str, Value)> =
-            pending[..polled].iter().map(|a| ("eth_getTransactionReceipt", json!([a.hash]))).collect();
+        let calls: Vec<(&str, Value)> = pending[..polled]
+            .iter()
+            .map(|a| ("eth_getTransactionReceipt", json!([a.hash])))
+            .collect();
         let receipts = match rpc.batch(&calls).await {
             Ok(receipts) => receipts,
             Err(failure) => {
@@ -204,11 +232,16 @@ async fn watch_receipts(rpc: Rpc, shared: Arc<Shared>) {
                 still_pending.push(*attempt);
                 continue;
             }
-            if receipt["status"] != json!("0x1") || receipt["transactionHash"] != json!(attempt.hash) {
+            if receipt["status"] != json!("0x1")
+                || receipt["transactionHash"] != json!(attempt.hash)
+            {
                 shared.unexpected(format!("bad receipt for {attempt:?}: {receipt}"));
             }
             shared.acked_next[attempt.sender].fetch_max(attempt.nonce + 1, Ordering::SeqCst);
-            shared.acks.lock().expect("lock").push(Ack { attempt: *attempt, receipt });
+            shared.acks.lock().expect("lock").push(Ack {
+                attempt: *attempt,
+                receipt,
+            });
         }
         still_pending.extend_from_slice(&pending[polled..]);
         pending = still_pending;
