@@ -129,6 +129,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         ..Default::default()
     };
     let mut module = core_module(ctx.clone())?;
+    module.merge(cloister_rpc_call::module(ctx.clone())?)?;
     module.merge(cloister_rpc_filter::module(ctx.clone())?)?;
     module.merge(cloister_rpc_debug::module(ctx.clone())?)?;
     module.merge(cloister_rpc_engine::public_module(ctx.clone())?)?;

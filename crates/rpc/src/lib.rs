@@ -11,7 +11,11 @@ mod net_web3;
 pub use block_state::{BlockState, is_pending};
 pub use context::{RpcContext, next_block_fields};
 pub use error::{RpcError, RpcResult};
-pub use eth::{EthApiServer, EthRpc};
+pub use eth::{
+    EthApiServer, EthRpc, SUGGESTED_TIP,
+    send::{sign, submit},
+    state::transaction_count,
+};
 pub use jsonrpsee::server::ServerHandle;
 pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
 

@@ -2,15 +2,11 @@
 //! files beside this one.
 
 mod block;
-mod call;
-mod send;
-mod state;
+pub mod send;
+pub mod state;
 
-use crate::{RpcContext, RpcError};
-use alloy_rpc_types_eth::{
-    Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt, TransactionRequest,
-    state::StateOverride,
-};
+use crate::RpcContext;
+use alloy_rpc_types_eth::{Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt};
 use cloister_primitives::{Address, B256, Bytes, U256};
 use jsonrpsee::{core::RpcResult as JsonResult, proc_macros::rpc};
 use std::sync::Arc;
@@ -63,21 +59,6 @@ pub trait EthApi {
     /// Submits a signed transaction.
     #[method(name = "sendRawTransaction")]
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256>;
-    /// Signs with a dev key and submits.
-    #[method(name = "sendTransaction")]
-    fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256>;
-    /// Executes a call without creating a transaction.
-    #[method(name = "call")]
-    fn call(
-        &self,
-        request: TransactionRequest,
-        block: Option<BlockId>,
-        state_overrides: Option<StateOverride>,
-    ) -> JsonResult<Bytes>;
-    /// Gas a transaction needs.
-    #[method(name = "estimateGas")]
-    fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>)
-    -> JsonResult<U256>;
 }
 
 /// The `eth_` server.
@@ -94,7 +75,7 @@ impl EthRpc {
 }
 
 /// Suggested priority fee: 1 gwei, like geth's default on a quiet chain.
-const SUGGESTED_TIP: u64 = 1_000_000_000;
+pub const SUGGESTED_TIP: u64 = 1_000_000_000;
 
 impl EthApiServer for EthRpc {
     fn chain_id(&self) -> JsonResult<U256> {
@@ -156,31 +137,5 @@ impl EthApiServer for EthRpc {
 
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256> {
         Ok(send::raw(&self.ctx, &bytes)?)
-    }
-
-    fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256> {
-        Ok(send::sign_and_send(&self.ctx, request)?)
-    }
-
-    fn call(
-        &self,
-        request: TransactionRequest,
-        block: Option<BlockId>,
-        state_overrides: Option<StateOverride>,
-    ) -> JsonResult<Bytes> {
-        if state_overrides.is_some_and(|o| !o.is_empty()) {
-            return Err(
-                RpcError::InvalidParams("state overrides are not supported yet".into()).into(),
-            );
-        }
-        Ok(call::call(&self.ctx, request, block)?)
-    }
-
-    fn estimate_gas(
-        &self,
-        request: TransactionRequest,
-        block: Option<BlockId>,
-    ) -> JsonResult<U256> {
-        Ok(U256::from(call::estimate_gas(&self.ctx, request, block)?))
     }
 }

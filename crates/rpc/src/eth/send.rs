@@ -3,7 +3,6 @@
 use crate::{RpcContext, RpcError, RpcResult};
 use alloy_consensus::{SignableTransaction, TypedTransaction};
 use alloy_network::TxSignerSync;
-use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
 use cloister_primitives::{B256, Decodable2718, RecoveredTx, TxEnvelope, recover_signer};
 
 /// Decodes, recovers and admits a signed transaction.
@@ -19,7 +18,8 @@ pub(super) fn raw(ctx: &RpcContext, bytes: &[u8]) -> RpcResult<B256> {
     submit(ctx, tx)
 }
 
-fn submit(ctx: &RpcContext, tx: TxEnvelope) -> RpcResult<B256> {
+/// Recovers the sender and admits a transaction into the pool (geth's messages on refusal).
+pub fn submit(ctx: &RpcContext, tx: TxEnvelope) -> RpcResult<B256> {
     let signer = recover_signer(&tx).map_err(|e| RpcError::Rejected(e.to_string()))?;
     let head = ctx.chain.head();
     let admission = ctx.admission(&head);
@@ -36,39 +36,8 @@ fn submit(ctx: &RpcContext, tx: TxEnvelope) -> RpcResult<B256> {
     }
 }
 
-/// Fills in what a wallet would (nonce, gas, fees, chain id), signs with the `from` key, submits.
-pub(super) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -> RpcResult<B256> {
-    let from = request
-        .from
-        .ok_or_else(|| RpcError::InvalidParams("missing from".into()))?;
-    let signer = ctx.signer(&from).ok_or(RpcError::UnknownAccount)?.clone();
-    if request.nonce.is_none() {
-        let pending = Some(BlockId::Number(BlockNumberOrTag::Pending));
-        let nonce = super::state::transaction_count(ctx, from, pending)?;
-        request.nonce = Some(nonce.saturating_to());
-    }
-    if request.chain_id.is_none() {
-        request.chain_id = Some(ctx.chain.spec().chain_id());
-    }
-    if request.gas.is_none() {
-        request.gas = Some(super::call::estimate_gas(ctx, request.clone(), None)?);
-    }
-    if request.gas_price.is_none() && request.max_fee_per_gas.is_none() {
-        let (base_fee, _) = crate::context::next_block_fields(&ctx.chain.head().header);
-        let tip = request
-            .max_priority_fee_per_gas
-            .unwrap_or(u128::from(super::SUGGESTED_TIP));
-        request.max_priority_fee_per_gas = Some(tip);
-        request.max_fee_per_gas = Some(u128::from(base_fee) * 2 + tip);
-    }
-    let typed = request
-        .build_typed_tx()
-        .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
-    let envelope = sign(&signer, typed)?;
-    submit(ctx, envelope)
-}
-
-fn sign(
+/// Signs a typed transaction with a node-held key.
+pub fn sign(
     signer: &alloy_signer_local::PrivateKeySigner,
     typed: TypedTransaction,
 ) -> RpcResult<TxEnvelope> {

@@ -16,7 +16,8 @@ pub(super) fn balance(
         .unwrap_or_default())
 }
 
-pub(super) fn transaction_count(
+/// Nonce of an account at a block; with "pending", counting its pooled transactions.
+pub fn transaction_count(
     ctx: &RpcContext,
     address: Address,
     block: Option<BlockId>,

@@ -2,13 +2,13 @@
 //! throwaway EVM, never committed. As in geth, nonce checks are off, and so is the base fee
 //! check when the request names no fee.
 
-use crate::BlockState;
-use crate::{RpcContext, RpcError, RpcResult};
 use alloy_evm::{Evm, EvmFactory, rpc::TryIntoTxEnv};
 use alloy_rpc_types_eth::{BlockId, TransactionRequest};
 use alloy_sol_types::SolError;
 use cloister_evm::{EthEvmFactory, State, evm_env};
 use cloister_primitives::Bytes;
+use cloister_rpc::BlockState;
+use cloister_rpc::{RpcContext, RpcError, RpcResult};
 use revm::context::{TxEnv, result::ExecutionResult};
 
 pub(super) fn call(
