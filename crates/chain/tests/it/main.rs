@@ -1,6 +1,7 @@
 //! Integration tests of cloister-chain: real redb, real execution, and every root checked
 //! against an independent computation with alloy-trie's helpers over the full data.
 
+mod history;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxLegacy};
 use alloy_eips::Encodable2718;
 use alloy_network::TxSignerSync;
