@@ -7,12 +7,14 @@ mod assemble;
 mod chain;
 mod error;
 mod genesis;
+mod import;
 mod producer;
 mod seal;
 mod state_root;
 
 pub use chain::{Chain, ChainHead, CommittedBlock, SealedBlock};
 pub use error::ChainError;
+pub use import::{BlockError, ImportError, OmmerError};
 pub use producer::{BlockProducer, ProducerConfig, SealMode, SnapshotAccounts};
 pub use seal::{seal_hash, seal_signer};
 pub use state_root::{AccountChange, StateChanges};

@@ -3,7 +3,12 @@
 //! withdrawals, all chosen per fork by the chain spec.
 
 use crate::{ExecutionError, StateDb};
+use alloy_consensus::Eip658Value;
 use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
+use alloy_eips::{
+    eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+};
+use alloy_evm::Evm;
 use alloy_evm::{
     EvmEnv, EvmFactory,
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
@@ -12,8 +17,14 @@ use alloy_evm::{
     },
 };
 use cloister_chainspec::ChainSpec;
-use cloister_primitives::{Address, Header, ReceiptEnvelope, RecoveredTx};
-use revm::database::{BundleState, State, states::bundle_state::BundleRetention};
+use cloister_chainspec::EthereumHardforks;
+use cloister_primitives::{Address, B256, Header, ReceiptEnvelope, RecoveredTx};
+use revm::primitives::KECCAK_EMPTY;
+use revm::{
+    DatabaseRef,
+    context::result::{EVMError, ExecutionResult, HaltReason},
+    database::{BundleState, State, WrapDatabaseRef, states::bundle_state::BundleRetention},
+};
 use std::borrow::Cow;
 
 /// What execution needs to know about the block besides its transactions.
@@ -81,7 +92,34 @@ pub fn execute_block(
 ) -> Result<ExecutedBlock, ExecutionError> {
     let mut source = txs.into_iter();
     let mut strict = StrictSource { txs: &mut source };
-    run(spec, db, input, &mut strict, usize::MAX, true).map(|(block, _)| block)
+    run(spec, db, input, &mut strict, usize::MAX, true, None).map(|(block, _)| block)
+}
+
+/// Computes the state root of the state so far from the block's changes up to now.
+pub type IntermediateRoot<'a> = dyn FnMut(&BundleState) -> Result<B256, ExecutionError> + 'a;
+
+/// Like [`execute_block`], but for blocks before Byzantium, whose receipts carry the state
+/// root after each transaction (EIP-658 replaced it by a status): `intermediate_root` is asked
+/// for that root after every transaction.
+pub fn execute_block_pre_byzantium(
+    spec: &ChainSpec,
+    db: StateDb,
+    input: BlockInput<'_>,
+    txs: Vec<RecoveredTx>,
+    intermediate_root: &mut IntermediateRoot<'_>,
+) -> Result<ExecutedBlock, ExecutionError> {
+    let mut source = txs.into_iter();
+    let mut strict = StrictSource { txs: &mut source };
+    run(
+        spec,
+        db,
+        input,
+        &mut strict,
+        usize::MAX,
+        true,
+        Some(intermediate_root),
+    )
+    .map(|(block, _)| block)
 }
 
 /// Fills a new block from `source` until it runs dry, the block's gas runs out or `max_txs`
@@ -93,7 +131,7 @@ pub fn build_block(
     source: &mut dyn TxSource,
     max_txs: usize,
 ) -> Result<(ExecutedBlock, Vec<SkippedTx>), ExecutionError> {
-    run(spec, db, input, source, max_txs, false)
+    run(spec, db, input, source, max_txs, false, None)
 }
 
 struct StrictSource<'a, I: Iterator<Item = RecoveredTx>> {
@@ -117,6 +155,7 @@ fn run(
     source: &mut dyn TxSource,
     max_txs: usize,
     strict: bool,
+    mut intermediate_root: Option<&mut IntermediateRoot<'_>>,
 ) -> Result<(ExecutedBlock, Vec<SkippedTx>), ExecutionError> {
     let header = input.header;
     let mut state = State::builder()
@@ -140,6 +179,7 @@ fn run(
 
     let mut included = Vec::new();
     let mut skipped = Vec::new();
+    let mut post_states = Vec::new();
     while included.len() < max_txs {
         let Some(tx) = source.next_tx() else { break };
         match executor.execute_transaction(&tx) {
@@ -154,6 +194,11 @@ fn run(
             }
             Err(err) => return Err(block_error(err)),
         }
+        if let Some(root_of) = intermediate_root.as_mut() {
+            let state = executor.evm_mut().db_mut();
+            state.merge_transitions(BundleRetention::PlainState);
+            post_states.push(root_of(&state.bundle_state)?);
+        }
         if !strict
             && header
                 .gas_limit
@@ -164,8 +209,16 @@ fn run(
         }
     }
 
-    let (_, result) = executor.finish().map_err(block_error)?;
+    if strict && spec.is_prague_active_at_timestamp(header.timestamp) {
+        require_request_contracts(executor.evm_mut().db_mut())?;
+    }
+    let (_, mut result) = executor.finish().map_err(block_error)?;
     state.merge_transitions(BundleRetention::PlainState);
+    for (receipt, root) in result.receipts.iter_mut().zip(post_states) {
+        if let ReceiptEnvelope::Legacy(legacy) = receipt {
+            legacy.receipt.status = Eip658Value::PostState(root);
+        }
+    }
     let block = ExecutedBlock {
         transactions: included,
         receipts: result.receipts,
@@ -175,6 +228,26 @@ fn run(
         bundle: state.take_bundle(),
     };
     Ok((block, skipped))
+}
+
+/// EIP-7002 and EIP-7251: a Prague block whose request contracts have no code is invalid (geth
+/// and the execution specs refuse it; alloy-evm would call the empty account and succeed).
+fn require_request_contracts(
+    state: &mut State<WrapDatabaseRef<StateDb>>,
+) -> Result<(), ExecutionError> {
+    for address in [
+        WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+        CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+    ] {
+        let account = revm::Database::basic(state, address)
+            .map_err(|err| ExecutionError::State(err.to_string()))?;
+        if account.is_none_or(|info| info.code_hash == KECCAK_EMPTY) {
+            return Err(ExecutionError::InvalidBlock(format!(
+                "system contract {address} has no code"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn block_error(err: BlockExecutionError) -> ExecutionError {
@@ -188,4 +261,46 @@ fn block_error(err: BlockExecutionError) -> ExecutionError {
         BlockExecutionError::Validation(other) => ExecutionError::InvalidBlock(other.to_string()),
         BlockExecutionError::Internal(internal) => ExecutionError::State(internal.to_string()),
     }
+}
+
+/// What one transaction did outside a block (state tests): revm's result and its changes.
+#[derive(Debug)]
+pub struct TransactOutcome {
+    /// Success, revert or halt, with gas and logs.
+    pub result: ExecutionResult<HaltReason>,
+    /// The state changes, the sender's fee and the beneficiary's tip included.
+    pub bundle: BundleState,
+}
+
+/// Runs one transaction against `db` in the block environment of `header`, with no block-level
+/// work (no system calls, rewards or withdrawals): what the state tests check.
+pub fn transact<DB>(
+    spec: &ChainSpec,
+    db: DB,
+    header: &Header,
+    tx: &RecoveredTx,
+) -> Result<TransactOutcome, ExecutionError>
+where
+    DB: DatabaseRef + std::fmt::Debug,
+    DB::Error: std::error::Error + Send + Sync + 'static,
+{
+    let mut state = State::builder()
+        .with_database_ref(db)
+        .with_bundle_update()
+        .build();
+    let mut evm = EthEvmFactory::default().create_evm(&mut state, evm_env(spec, header));
+    let result = evm.transact_commit(tx).map_err(|err| match err {
+        EVMError::Transaction(invalid) => ExecutionError::InvalidTransaction {
+            hash: *tx.tx_hash(),
+            reason: invalid.to_string(),
+        },
+        EVMError::Header(invalid) => ExecutionError::InvalidBlock(invalid.to_string()),
+        other => ExecutionError::State(other.to_string()),
+    })?;
+    drop(evm);
+    state.merge_transitions(BundleRetention::PlainState);
+    Ok(TransactOutcome {
+        result,
+        bundle: state.take_bundle(),
+    })
 }

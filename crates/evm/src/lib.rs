@@ -10,7 +10,8 @@ mod state_db;
 
 pub use error::ExecutionError;
 pub use executor::{
-    BlockInput, ExecutedBlock, SkippedTx, TxSource, build_block, evm_env, execute_block,
+    BlockInput, ExecutedBlock, IntermediateRoot, SkippedTx, TransactOutcome, TxSource, build_block,
+    evm_env, execute_block, execute_block_pre_byzantium, transact,
 };
 pub use state_db::{StateDb, StateDbError};
 

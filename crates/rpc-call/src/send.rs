@@ -19,7 +19,13 @@ pub(crate) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -
         request.chain_id = Some(ctx.chain.spec().chain_id());
     }
     if request.gas.is_none() {
-        request.gas = Some(crate::call::estimate_gas(ctx, request.clone(), None)?);
+        request.gas = Some(crate::estimate::estimate_gas(
+            ctx,
+            request.clone(),
+            None,
+            None,
+            None,
+        )?);
     }
     if request.gas_price.is_none() && request.max_fee_per_gas.is_none() {
         let (base_fee, _) = cloister_rpc::next_block_fields(&ctx.chain.head().header);
@@ -28,6 +34,10 @@ pub(crate) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -
             .unwrap_or(u128::from(cloister_rpc::SUGGESTED_TIP));
         request.max_priority_fee_per_gas = Some(tip);
         request.max_fee_per_gas = Some(u128::from(base_fee) * 2 + tip);
+    }
+    // No `to` is a contract creation, as every wallet means it.
+    if request.to.is_none() {
+        request.to = Some(cloister_primitives::primitives::TxKind::Create);
     }
     let typed = request
         .build_typed_tx()

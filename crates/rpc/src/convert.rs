@@ -32,6 +32,19 @@ pub fn rpc_receipt(
     hash: B256,
     at: TxLocation,
 ) -> TransactionReceipt {
+    rpc_receipt_with_blob_fee(tx, stored, header, hash, at, None)
+}
+
+/// An RPC receipt for the transaction at `at`; a blob transaction's receipt carries its blob
+/// gas and `blob_fee`, the blob base fee of its block.
+pub fn rpc_receipt_with_blob_fee(
+    tx: &RecoveredTx,
+    stored: StoredReceipt,
+    header: &Header,
+    hash: B256,
+    at: TxLocation,
+    blob_fee: Option<u128>,
+) -> TransactionReceipt {
     let tx_hash = *tx.inner().tx_hash();
     let index = u64::from(at.index);
     let base_fee = header.base_fee_per_gas.unwrap_or_default();
@@ -63,8 +76,8 @@ pub fn rpc_receipt(
         block_number: Some(header.number),
         gas_used: stored.gas_used,
         effective_gas_price,
-        blob_gas_used: None,
-        blob_gas_price: None,
+        blob_gas_used: tx.blob_gas_used(),
+        blob_gas_price: tx.blob_gas_used().and(blob_fee),
         from,
         to: tx.to(),
         contract_address,
@@ -126,4 +139,21 @@ fn block_size(
         },
     };
     alloy_rlp::Encodable::length(&block)
+}
+
+/// An uncle as geth shows it: its header as a block with no transactions and no uncles.
+pub fn rpc_uncle(header: Header) -> Block {
+    let size = block_size(&header, &[], &[], None);
+    let hash = header.hash_slow();
+    Block {
+        header: RpcHeader {
+            hash,
+            inner: header,
+            total_difficulty: None,
+            size: Some(cloister_primitives::U256::from(size)),
+        },
+        uncles: Vec::new(),
+        transactions: BlockTransactions::Hashes(Vec::new()),
+        withdrawals: None,
+    }
 }

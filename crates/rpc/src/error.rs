@@ -32,8 +32,8 @@ pub enum RpcError {
     /// The requested block is not known.
     #[error("header not found")]
     HeaderNotFound,
-    /// State of an old block was asked for; this node keeps the latest state only.
-    #[error("historical state not available: this node keeps the state of the latest block only")]
+    /// A proof of an old block was asked for: Merkle tries are kept for the latest block only.
+    #[error("historical state not available: proofs are served for the latest block only")]
     HistoricalState,
     /// `from` is not an account this node can sign for.
     #[error("unknown account")]

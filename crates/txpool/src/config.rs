@@ -17,7 +17,8 @@ pub struct PoolConfig {
     pub price_bump_percent: u64,
     /// The chain id transactions must be signed for.
     pub chain_id: u64,
-    /// Whether EIP-4844 blob transactions are accepted (never on Cloister chains: no blobs).
+    /// Whether EIP-4844 blob transactions are accepted (from Cancun, with a valid sidecar).
+    /// A Cloister chain that wants no blobs sets it to false.
     pub accept_blob_txs: bool,
     /// Whether legacy transactions without EIP-155 replay protection are accepted (geth's
     /// `--rpc.allow-unprotected-txs`; needed to deploy the keyless CREATE2 factory).
@@ -32,7 +33,7 @@ impl Default for PoolConfig {
             max_tx_bytes: 131_072,
             price_bump_percent: 10,
             chain_id: 1337,
-            accept_blob_txs: false,
+            accept_blob_txs: true,
             allow_unprotected_txs: false,
         }
     }
@@ -73,7 +74,7 @@ mod tests {
         assert_eq!(config.max_total, 200_000);
         assert_eq!(config.max_tx_bytes, 131_072);
         assert_eq!(config.price_bump_percent, 10);
-        assert!(!config.accept_blob_txs);
+        assert!(config.accept_blob_txs);
         assert!(!config.allow_unprotected_txs);
     }
 

@@ -137,6 +137,10 @@ pub enum PoolError {
         /// How many transactions the sender has pooled.
         pooled: usize,
     },
+    /// A blob transaction's sidecar is missing, malformed or fails its KZG proofs (geth's
+    /// `validateBlobTx` message).
+    #[error("{0}")]
+    Blob(String),
     /// The chain state could not be read.
     #[error(transparent)]
     StateRead(#[from] StateReadError),

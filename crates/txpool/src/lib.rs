@@ -11,6 +11,7 @@
 //! of each sender's next transaction.
 
 mod best;
+mod blob;
 mod config;
 mod content;
 mod error;
@@ -25,6 +26,7 @@ mod validate;
 mod tests;
 
 pub use best::BestTransactions;
+pub use blob::MAX_BLOBS_PER_TX;
 pub use config::PoolConfig;
 pub use content::{PoolContent, TxsByNonce};
 pub use error::{ConfigError, PoolError, StateReadError, TxTypeRejection};

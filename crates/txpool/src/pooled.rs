@@ -3,14 +3,19 @@
 
 use cloister_primitives::{
     Address, Encodable2718, RecoveredTx, Transaction, TxEnvelope, TxHash, U256,
+    eips::eip7594::BlobTransactionSidecarVariant,
 };
+use std::sync::Arc;
 
 /// A transaction admitted to the pool. Shared as `Arc<PooledTx>` between the pool, block
 /// building and subscribers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PooledTx {
-    /// The signed transaction with its recovered sender.
+    /// The signed transaction with its recovered sender, in its consensus form (a blob
+    /// transaction without its sidecar, as a block carries it).
     pub tx: RecoveredTx,
+    /// The blob sidecar a blob transaction arrived with.
+    pub sidecar: Option<Arc<BlobTransactionSidecarVariant>>,
     /// The transaction hash.
     pub hash: TxHash,
     /// Length of the EIP-2718 encoding, in bytes.
@@ -24,8 +29,9 @@ pub struct PooledTx {
 
 impl PooledTx {
     /// Wraps a recovered transaction; `submission_id` orders equally-priced transactions
-    /// (earlier first).
+    /// (earlier first). A blob transaction's sidecar is split off into `sidecar`.
     pub fn new(tx: RecoveredTx, submission_id: u64) -> Self {
+        let (tx, sidecar) = crate::blob::split_sidecar(tx);
         let envelope = tx.inner();
         let hash = *envelope.tx_hash();
         let encoded_len = envelope.encode_2718_len();
@@ -36,6 +42,7 @@ impl PooledTx {
         let cost = worst_case_cost(envelope);
         Self {
             tx,
+            sidecar: sidecar.map(Arc::new),
             hash,
             encoded_len,
             cost,

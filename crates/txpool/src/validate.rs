@@ -64,6 +64,9 @@ pub(crate) fn check_stateless(
             base_fee: ctx.base_fee,
         });
     }
+    if tx.tx_type() == TxType::Eip4844 {
+        crate::blob::check_blob_tx(ctx.spec, tx, pooled.sidecar.as_deref())?;
+    }
     if tx.tx_type() == TxType::Eip7702 && tx.authorization_list().is_none_or(<[_]>::is_empty) {
         return Err(PoolError::EmptyAuthorizationList);
     }

@@ -6,7 +6,10 @@ use cloister_primitives::{Address, B256, Bytes, U256, primitives::TxKind};
 use cloister_storage::StoredAccount;
 use std::collections::{BTreeMap, BTreeSet};
 
-type Snapshot = (BTreeMap<Address, StoredAccount>, BTreeMap<(Address, B256), U256>);
+type Snapshot = (
+    BTreeMap<Address, StoredAccount>,
+    BTreeMap<(Address, B256), U256>,
+);
 
 fn snapshot(h: &Harness) -> Snapshot {
     let reader = h.chain.head().reader.clone();
@@ -42,9 +45,21 @@ fn every_past_block_reads_back_exactly_from_history() {
             let from = (next() % 9 + 1) as usize;
             let tx = if next() % 2 == 0 {
                 let to = Address::from_word(B256::from(U256::from(next() % 50 + 1)));
-                h.tx(from, TxKind::Call(to), next() % 1000 + 1, Bytes::new(), false)
+                h.tx(
+                    from,
+                    TxKind::Call(to),
+                    next() % 1000 + 1,
+                    Bytes::new(),
+                    false,
+                )
             } else {
-                h.tx(from, TxKind::Call(contract), 0, store_call(next() % 16, next() % 3), false)
+                h.tx(
+                    from,
+                    TxKind::Call(contract),
+                    0,
+                    store_call(next() % 16, next() % 3),
+                    false,
+                )
             };
             txs.push(tx);
         }
@@ -53,8 +68,14 @@ fn every_past_block_reads_back_exactly_from_history() {
     }
 
     let reader = h.chain.head().reader.clone();
-    let addresses: BTreeSet<Address> = snapshots.iter().flat_map(|(a, _)| a.keys().copied()).collect();
-    let slots: BTreeSet<(Address, B256)> = snapshots.iter().flat_map(|(_, s)| s.keys().copied()).collect();
+    let addresses: BTreeSet<Address> = snapshots
+        .iter()
+        .flat_map(|(a, _)| a.keys().copied())
+        .collect();
+    let slots: BTreeSet<(Address, B256)> = snapshots
+        .iter()
+        .flat_map(|(_, s)| s.keys().copied())
+        .collect();
     // A never-touched address and slot read as absent/zero everywhere.
     let untouched = Address::repeat_byte(0xee);
     for (block, (accounts, storage)) in snapshots.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! against an independent computation with alloy-trie's helpers over the full data.
 
 mod history;
+mod import;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxLegacy};
 use alloy_eips::Encodable2718;
 use alloy_network::TxSignerSync;

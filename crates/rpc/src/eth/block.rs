@@ -2,10 +2,11 @@
 
 use crate::{
     RpcContext, RpcResult,
-    convert::{rpc_block, rpc_receipt, rpc_transaction},
+    convert::{rpc_block, rpc_receipt_with_blob_fee, rpc_transaction},
 };
-use alloy_rpc_types_eth::{Block, BlockNumberOrTag, Transaction, TransactionReceipt};
-use cloister_primitives::B256;
+use alloy_rpc_types_eth::{Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt};
+use cloister_primitives::{B256, Header, U256};
+use cloister_storage::TxLocation;
 
 pub(super) fn by_number(
     ctx: &RpcContext,
@@ -66,5 +67,119 @@ pub(super) fn receipt(ctx: &RpcContext, hash: B256) -> RpcResult<Option<Transact
     ) else {
         return Ok(None);
     };
-    Ok(Some(rpc_receipt(&tx, stored, &header, block_hash, at)))
+    let blob_fee = blob_fee(ctx, &header);
+    Ok(Some(rpc_receipt_with_blob_fee(
+        &tx, stored, &header, block_hash, at, blob_fee,
+    )))
+}
+
+/// Blob base fee of the block `header` (for its blob transactions' receipts).
+fn blob_fee(ctx: &RpcContext, header: &Header) -> Option<u128> {
+    ctx.chain
+        .spec()
+        .blob_params_at_timestamp(header.timestamp)
+        .and_then(|params| header.blob_fee(params))
+}
+
+/// Number of the canonical block `id` names, if there is one (`None`, not an error: the
+/// by-block methods answer `null` for unknown blocks, as geth does).
+pub(super) fn resolve(ctx: &RpcContext, id: BlockId) -> RpcResult<Option<u64>> {
+    match id {
+        BlockId::Number(tag) => Ok(ctx.block_number(tag)),
+        BlockId::Hash(hash) => Ok(ctx.chain.head().reader.block_number(&hash.block_hash)?),
+    }
+}
+
+/// Transactions in a block; `None` for an unknown block.
+pub(super) fn transaction_count(ctx: &RpcContext, id: BlockId) -> RpcResult<Option<U256>> {
+    let Some(number) = resolve(ctx, id)? else {
+        return Ok(None);
+    };
+    let reader = &ctx.chain.head().reader;
+    if reader.header(number)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(U256::from(reader.transactions(number)?.len())))
+}
+
+/// The transaction at `index` of a block; `None` when either does not exist.
+pub(super) fn transaction_at(
+    ctx: &RpcContext,
+    id: BlockId,
+    index: u64,
+) -> RpcResult<Option<Transaction>> {
+    let Some(number) = resolve(ctx, id)? else {
+        return Ok(None);
+    };
+    let Ok(index32) = u32::try_from(index) else {
+        return Ok(None);
+    };
+    let reader = &ctx.chain.head().reader;
+    let at = TxLocation {
+        block: number,
+        index: index32,
+    };
+    let (Some(tx), Some(header), Some(hash)) = (
+        reader.transaction(at)?,
+        reader.header(number)?,
+        reader.canonical_hash(number)?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(rpc_transaction(tx, &header, hash, index)))
+}
+
+/// Every receipt of a block; `None` for an unknown block.
+pub(super) fn block_receipts(
+    ctx: &RpcContext,
+    id: BlockId,
+) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+    let Some(number) = resolve(ctx, id)? else {
+        return Ok(None);
+    };
+    let reader = &ctx.chain.head().reader;
+    let (Some(header), Some(hash)) = (reader.header(number)?, reader.canonical_hash(number)?)
+    else {
+        return Ok(None);
+    };
+    let txs = reader.transactions(number)?;
+    let receipts = reader.receipts(number)?;
+    let blob_fee = blob_fee(ctx, &header);
+    Ok(Some(
+        txs.iter()
+            .zip(receipts)
+            .zip(0u32..)
+            .map(|((tx, stored), index)| {
+                let at = TxLocation {
+                    block: number,
+                    index,
+                };
+                rpc_receipt_with_blob_fee(tx, stored, &header, hash, at, blob_fee)
+            })
+            .collect(),
+    ))
+}
+
+/// Uncles in a block: what its header lists; `None` for an unknown block.
+pub(super) fn uncle_count(ctx: &RpcContext, id: BlockId) -> RpcResult<Option<U256>> {
+    let Some(number) = resolve(ctx, id)? else {
+        return Ok(None);
+    };
+    let reader = &ctx.chain.head().reader;
+    if reader.header(number)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(U256::from(reader.body_extras(number)?.0.len())))
+}
+
+/// The uncle at `index` of a block, as a block without transactions (geth's shape).
+pub(super) fn uncle_at(ctx: &RpcContext, id: BlockId, index: u64) -> RpcResult<Option<Block>> {
+    let Some(number) = resolve(ctx, id)? else {
+        return Ok(None);
+    };
+    let (ommers, _) = ctx.chain.head().reader.body_extras(number)?;
+    let Some(uncle) = usize::try_from(index).ok().and_then(|i| ommers.get(i)) else {
+        return Ok(None);
+    };
+    Ok(Some(crate::convert::rpc_uncle(uncle.clone())))
 }

@@ -2,13 +2,22 @@
 //! files beside this one.
 
 mod block;
+pub mod config;
+mod fees;
+mod proof;
 pub mod send;
 pub mod state;
 
 use crate::RpcContext;
-use alloy_rpc_types_eth::{Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt};
+use alloy_rpc_types_eth::{
+    Block, BlockId, BlockNumberOrTag, EIP1186AccountProofResponse, FeeHistory, Index, Transaction,
+    TransactionReceipt,
+};
+use alloy_serde::JsonStorageKey;
 use cloister_primitives::{Address, B256, Bytes, U256};
+use config::EthConfig;
 use jsonrpsee::{core::RpcResult as JsonResult, proc_macros::rpc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `eth_` methods.
@@ -43,7 +52,12 @@ pub trait EthApi {
     fn code(&self, address: Address, block: Option<BlockId>) -> JsonResult<Bytes>;
     /// A storage slot.
     #[method(name = "getStorageAt")]
-    fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> JsonResult<B256>;
+    fn storage_at(
+        &self,
+        address: Address,
+        slot: StorageSlot,
+        block: Option<BlockId>,
+    ) -> JsonResult<B256>;
     /// A block by number or tag.
     #[method(name = "getBlockByNumber")]
     fn block_by_number(&self, number: BlockNumberOrTag, full: bool) -> JsonResult<Option<Block>>;
@@ -59,7 +73,131 @@ pub trait EthApi {
     /// Submits a signed transaction.
     #[method(name = "sendRawTransaction")]
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256>;
+    /// Where block rewards go: the validator's address on a Cloister chain, else zero.
+    #[method(name = "coinbase")]
+    fn coinbase(&self) -> JsonResult<Address>;
+    /// Transactions in a block, by hash.
+    #[method(name = "getBlockTransactionCountByHash")]
+    fn block_transaction_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>>;
+    /// Transactions in a block, by number or tag.
+    #[method(name = "getBlockTransactionCountByNumber")]
+    fn block_transaction_count_by_number(
+        &self,
+        number: BlockNumberOrTag,
+    ) -> JsonResult<Option<U256>>;
+    /// A transaction by block hash and index.
+    #[method(name = "getTransactionByBlockHashAndIndex")]
+    fn transaction_by_block_hash_and_index(
+        &self,
+        hash: B256,
+        index: Index,
+    ) -> JsonResult<Option<Transaction>>;
+    /// A transaction by block number and index.
+    #[method(name = "getTransactionByBlockNumberAndIndex")]
+    fn transaction_by_block_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: Index,
+    ) -> JsonResult<Option<Transaction>>;
+    /// Every receipt of a block.
+    #[method(name = "getBlockReceipts")]
+    fn block_receipts(&self, block: BlockId) -> JsonResult<Option<Vec<TransactionReceipt>>>;
+    /// Uncles in a block, by hash.
+    #[method(name = "getUncleCountByBlockHash")]
+    fn uncle_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>>;
+    /// Uncles in a block, by number or tag.
+    #[method(name = "getUncleCountByBlockNumber")]
+    fn uncle_count_by_number(&self, number: BlockNumberOrTag) -> JsonResult<Option<U256>>;
+    /// An uncle by block hash and index.
+    #[method(name = "getUncleByBlockHashAndIndex")]
+    fn uncle_by_hash_and_index(&self, hash: B256, index: Index) -> JsonResult<Option<Block>>;
+    /// An uncle by block number and index.
+    #[method(name = "getUncleByBlockNumberAndIndex")]
+    fn uncle_by_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: Index,
+    ) -> JsonResult<Option<Block>>;
+    /// Base fees, gas use and tip percentiles of recent blocks.
+    #[method(name = "feeHistory")]
+    fn fee_history(
+        &self,
+        block_count: U64Quantity,
+        newest: BlockNumberOrTag,
+        reward_percentiles: Option<Vec<f64>>,
+    ) -> JsonResult<FeeHistory>;
+    /// Blob base fee of the head block.
+    #[method(name = "blobBaseFee")]
+    fn blob_base_fee(&self) -> JsonResult<U256>;
+    /// Base fee of the next block.
+    #[method(name = "baseFee")]
+    fn base_fee(&self) -> JsonResult<Option<U256>>;
+    /// EIP-1186 account and storage proofs (head block only).
+    #[method(name = "getProof")]
+    fn proof(
+        &self,
+        address: Address,
+        keys: Vec<JsonStorageKey>,
+        block: Option<BlockId>,
+    ) -> JsonResult<EIP1186AccountProofResponse>;
+    /// Many storage slots of many accounts.
+    #[method(name = "getStorageValues")]
+    fn storage_values(
+        &self,
+        request: BTreeMap<Address, Vec<B256>>,
+        block: Option<BlockId>,
+    ) -> JsonResult<BTreeMap<Address, Vec<B256>>>;
+    /// The fork configuration (EIP-7910).
+    #[method(name = "config")]
+    fn config(&self) -> JsonResult<EthConfig>;
 }
+
+/// A storage slot as geth reads it: hex with or without `0x`, any length up to 32 bytes
+/// (left-padded); longer is an invalid-params error.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageSlot(pub U256);
+
+impl<'de> serde::Deserialize<'de> for StorageSlot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))
+            .unwrap_or(&text);
+        if digits.len() > 64 {
+            return Err(serde::de::Error::custom(format!(
+                "storage key too long (want at most 32 bytes): {text:?}"
+            )));
+        }
+        if digits.is_empty() {
+            return Ok(Self(U256::ZERO));
+        }
+        U256::from_str_radix(digits, 16)
+            .map(Self)
+            .map_err(|_| serde::de::Error::custom(format!("invalid storage key: {text:?}")))
+    }
+}
+
+/// A quantity parameter that geth also accepts as a plain JSON number (`eth_feeHistory`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(untagged)]
+pub enum U64Quantity {
+    /// `"0x1b"`.
+    Hex(alloy_primitives_u64::U64),
+    /// `27`.
+    Number(u64),
+}
+
+impl U64Quantity {
+    fn get(self) -> u64 {
+        match self {
+            Self::Hex(v) => v.to(),
+            Self::Number(v) => v,
+        }
+    }
+}
+
+use cloister_primitives::primitives as alloy_primitives_u64;
 
 /// The `eth_` server.
 #[derive(Debug, Clone)]
@@ -115,8 +253,13 @@ impl EthApiServer for EthRpc {
         Ok(state::code(&self.ctx, address, block)?)
     }
 
-    fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> JsonResult<B256> {
-        Ok(state::storage_at(&self.ctx, address, slot, block)?)
+    fn storage_at(
+        &self,
+        address: Address,
+        slot: StorageSlot,
+        block: Option<BlockId>,
+    ) -> JsonResult<B256> {
+        Ok(state::storage_at(&self.ctx, address, slot.0, block)?)
     }
 
     fn block_by_number(&self, number: BlockNumberOrTag, full: bool) -> JsonResult<Option<Block>> {
@@ -137,5 +280,111 @@ impl EthApiServer for EthRpc {
 
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256> {
         Ok(send::raw(&self.ctx, &bytes)?)
+    }
+
+    fn coinbase(&self) -> JsonResult<Address> {
+        Ok(self.ctx.chain.validator().unwrap_or_default())
+    }
+
+    fn block_transaction_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>> {
+        Ok(block::transaction_count(&self.ctx, hash.into())?)
+    }
+
+    fn block_transaction_count_by_number(
+        &self,
+        number: BlockNumberOrTag,
+    ) -> JsonResult<Option<U256>> {
+        Ok(block::transaction_count(&self.ctx, number.into())?)
+    }
+
+    fn transaction_by_block_hash_and_index(
+        &self,
+        hash: B256,
+        index: Index,
+    ) -> JsonResult<Option<Transaction>> {
+        Ok(block::transaction_at(
+            &self.ctx,
+            hash.into(),
+            index.0 as u64,
+        )?)
+    }
+
+    fn transaction_by_block_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: Index,
+    ) -> JsonResult<Option<Transaction>> {
+        Ok(block::transaction_at(
+            &self.ctx,
+            number.into(),
+            index.0 as u64,
+        )?)
+    }
+
+    fn block_receipts(&self, block: BlockId) -> JsonResult<Option<Vec<TransactionReceipt>>> {
+        Ok(block::block_receipts(&self.ctx, block)?)
+    }
+
+    fn uncle_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>> {
+        Ok(block::uncle_count(&self.ctx, hash.into())?)
+    }
+
+    fn uncle_count_by_number(&self, number: BlockNumberOrTag) -> JsonResult<Option<U256>> {
+        Ok(block::uncle_count(&self.ctx, number.into())?)
+    }
+
+    fn uncle_by_hash_and_index(&self, hash: B256, index: Index) -> JsonResult<Option<Block>> {
+        Ok(block::uncle_at(&self.ctx, hash.into(), index.0 as u64)?)
+    }
+
+    fn uncle_by_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: Index,
+    ) -> JsonResult<Option<Block>> {
+        Ok(block::uncle_at(&self.ctx, number.into(), index.0 as u64)?)
+    }
+
+    fn fee_history(
+        &self,
+        block_count: U64Quantity,
+        newest: BlockNumberOrTag,
+        reward_percentiles: Option<Vec<f64>>,
+    ) -> JsonResult<FeeHistory> {
+        Ok(fees::fee_history(
+            &self.ctx,
+            block_count.get(),
+            newest,
+            reward_percentiles,
+        )?)
+    }
+
+    fn blob_base_fee(&self) -> JsonResult<U256> {
+        Ok(fees::blob_base_fee(&self.ctx))
+    }
+
+    fn base_fee(&self) -> JsonResult<Option<U256>> {
+        Ok(fees::next_base_fee(&self.ctx))
+    }
+
+    fn proof(
+        &self,
+        address: Address,
+        keys: Vec<JsonStorageKey>,
+        block: Option<BlockId>,
+    ) -> JsonResult<EIP1186AccountProofResponse> {
+        Ok(proof::get_proof(&self.ctx, address, keys, block)?)
+    }
+
+    fn storage_values(
+        &self,
+        request: BTreeMap<Address, Vec<B256>>,
+        block: Option<BlockId>,
+    ) -> JsonResult<BTreeMap<Address, Vec<B256>>> {
+        Ok(proof::storage_values(&self.ctx, request, block)?)
+    }
+
+    fn config(&self) -> JsonResult<EthConfig> {
+        Ok(config::eth_config(&self.ctx))
     }
 }

@@ -246,9 +246,13 @@ fn eip7825_gas_cap_from_osaka() {
 }
 
 #[test]
-fn blob_transactions_refused_unless_enabled() {
+fn blob_transactions_refused_when_disabled_or_before_cancun() {
     let (state, key) = (MemoryState::default(), signer());
-    let error = add_one(&pool(), &state, blob(&key, spec(0))).unwrap_err();
+    let no_blob_pool = TxPool::new(PoolConfig {
+        accept_blob_txs: false,
+        ..config()
+    });
+    let error = add_one(&no_blob_pool, &state, blob(&key, spec(0))).unwrap_err();
     assert_eq!(
         error,
         PoolError::TxTypeNotSupported(TxTypeRejection::NotAccepted(3))
@@ -258,17 +262,12 @@ fn blob_transactions_refused_unless_enabled() {
         "transaction type not supported: tx type 3 not supported by this pool"
     );
 
-    let blob_pool = TxPool::new(PoolConfig {
-        accept_blob_txs: true,
-        ..config()
-    });
-    add_one(&blob_pool, &state, blob(&key, spec(0))).unwrap();
     let shanghai = AdmissionContext {
         spec: SpecId::SHANGHAI,
         ..ctx()
     };
     assert_eq!(
-        add_with(&blob_pool, &state, &shanghai, blob(&key, spec(1)))
+        add_with(&pool(), &state, &shanghai, blob(&key, spec(1)))
             .unwrap_err()
             .to_string(),
         "transaction type not supported: type 3 rejected, pool not yet in Cancun"

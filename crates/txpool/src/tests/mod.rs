@@ -3,6 +3,7 @@
 
 mod admission;
 mod bench;
+mod blob;
 mod lifecycle;
 mod limits;
 mod ordering;

@@ -1,0 +1,9 @@
+//! Integration tests: a dev node, real transactions from an event-emitting contract, polled
+//! over HTTP and streamed over WebSocket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+mod filters;
+mod get_logs;
+mod subscriptions;
