@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: every crate's unit and integration tests, including the
-# end-to-end tests that start the real `cloister` binary on loopback.
-set -euo pipefail
+# Runs the whole test suite: every crate's unit and integration tests (including the
+# conformance runners: Ethereum blockchain and state tests, and the hive rpc-compat replay),
+# then the end-to-end suite with real clients (ethers, viem, solc-js, OpenZeppelin, cast)
+# against a Cloister dev node and against anvil.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cloister-target}"
-cargo nextest run --workspace --no-fail-fast "$@"
+status=0
+cargo nextest run --workspace --no-fail-fast "$@" || status=1
+scripts/e2e.sh || status=1
+exit $status

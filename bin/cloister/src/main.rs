@@ -75,6 +75,33 @@ struct NodeArgs {
     /// File holding the engine API's hex JWT secret (required with --authrpc.port).
     #[arg(long = "authrpc.jwtsecret")]
     authrpc_jwtsecret: Option<PathBuf>,
+    /// Origins browsers may call RPC from (comma-separated; `*` for any). Default: none.
+    #[arg(long = "rpc.cors", value_delimiter = ',')]
+    rpc_cors: Vec<String>,
+    /// Largest RPC request in bytes.
+    #[arg(long = "rpc.max-request-size", default_value_t = 10 * 1024 * 1024)]
+    rpc_max_request_size: u32,
+    /// Largest RPC response in bytes (logs and traces can be large).
+    #[arg(long = "rpc.max-response-size", default_value_t = 512 * 1024 * 1024)]
+    rpc_max_response_size: u32,
+    /// Most calls in one JSON-RPC batch (0: unlimited).
+    #[arg(long = "rpc.batch-limit", default_value_t = 1000)]
+    rpc_batch_limit: u32,
+    /// Most live subscriptions per WebSocket connection.
+    #[arg(long = "rpc.max-subscriptions", default_value_t = 1024)]
+    rpc_max_subscriptions: u32,
+    /// Most blocks one eth_getLogs query may span (0: unlimited).
+    #[arg(long = "rpc.rangelimit", default_value_t = 100_000)]
+    rpc_rangelimit: u64,
+    /// Most logs one eth_getLogs answer may hold (0: unlimited).
+    #[arg(long = "rpc.logs-max-results", default_value_t = 20_000)]
+    rpc_logs_max_results: usize,
+    /// Gas limit that blocks built by testing_buildBlockV1 move toward.
+    #[arg(long = "miner.gaslimit", default_value_t = 60_000_000)]
+    miner_gaslimit: u64,
+    /// An installed filter not polled for this long is removed.
+    #[arg(long = "rpc.filter-timeout", default_value = "5m", value_parser = humantime::parse_duration)]
+    rpc_filter_timeout: Duration,
 }
 
 fn main() -> eyre::Result<()> {
@@ -145,6 +172,19 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         validator_key: args.validator_key,
         rpc_gas_cap: args.rpc_gas_cap,
         engine,
+        rpc: cloister_node::RpcOptions {
+            cors_origins: args.rpc_cors,
+            max_request_bytes: args.rpc_max_request_size,
+            max_response_bytes: args.rpc_max_response_size,
+            max_batch_len: (args.rpc_batch_limit > 0).then_some(args.rpc_batch_limit),
+            max_subscriptions_per_connection: args.rpc_max_subscriptions,
+        },
+        target_gas_limit: args.miner_gaslimit,
+        filters: cloister_node::FilterConfig {
+            max_block_range: args.rpc_rangelimit,
+            max_results: args.rpc_logs_max_results,
+            filter_timeout: args.rpc_filter_timeout,
+        },
     };
     let node = launch(config).await?;
     banner::print(&node, &datadir);

@@ -29,6 +29,41 @@ pub struct NodeConfig {
     pub rpc_gas_cap: u64,
     /// The authenticated engine API, when asked for (`--authrpc.port`).
     pub engine: Option<cloister_rpc_engine::EngineConfig>,
+    /// Server limits and CORS of the RPC port.
+    pub rpc: RpcOptions,
+    /// Limits of eth_getLogs and installed filters.
+    pub filters: cloister_rpc_filter::FilterConfig,
+    /// Gas limit that blocks built by `testing_buildBlockV1` move toward (geth's
+    /// `--miner.gaslimit`).
+    pub target_gas_limit: u64,
+}
+
+/// Limits and CORS of the public RPC port (its address comes from `host` and `port`).
+#[derive(Debug, Clone)]
+pub struct RpcOptions {
+    /// Origins browsers may call from; `*` for any; empty: none.
+    pub cors_origins: Vec<String>,
+    /// Largest request.
+    pub max_request_bytes: u32,
+    /// Largest response.
+    pub max_response_bytes: u32,
+    /// Most calls in one batch (`None`: unlimited).
+    pub max_batch_len: Option<u32>,
+    /// Most live subscriptions per WebSocket connection.
+    pub max_subscriptions_per_connection: u32,
+}
+
+impl Default for RpcOptions {
+    fn default() -> Self {
+        let server = cloister_rpc::RpcConfig::default();
+        Self {
+            cors_origins: server.cors_origins,
+            max_request_bytes: server.max_request_bytes,
+            max_response_bytes: server.max_response_bytes,
+            max_batch_len: server.max_batch_len,
+            max_subscriptions_per_connection: server.max_subscriptions_per_connection,
+        }
+    }
 }
 
 impl NodeConfig {
@@ -44,6 +79,9 @@ impl NodeConfig {
             validator_key: None,
             rpc_gas_cap: 50_000_000,
             engine: None,
+            rpc: RpcOptions::default(),
+            filters: Default::default(),
+            target_gas_limit: cloister_rpc_engine::TestingConfig::default().target_gas_limit,
         }
     }
 
@@ -72,6 +110,19 @@ impl NodeConfig {
     /// Where RPC listens.
     pub fn rpc_addr(&self) -> Result<SocketAddr, NodeError> {
         Ok(SocketAddr::new(self.host, self.port))
+    }
+
+    /// The RPC server's configuration.
+    pub fn rpc_config(&self) -> Result<cloister_rpc::RpcConfig, NodeError> {
+        Ok(cloister_rpc::RpcConfig {
+            addr: self.rpc_addr()?,
+            max_request_bytes: self.rpc.max_request_bytes,
+            max_response_bytes: self.rpc.max_response_bytes,
+            max_batch_len: self.rpc.max_batch_len,
+            max_subscriptions_per_connection: self.rpc.max_subscriptions_per_connection,
+            cors_origins: self.rpc.cors_origins.clone(),
+            ..Default::default()
+        })
     }
 }
 

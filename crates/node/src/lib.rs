@@ -5,14 +5,15 @@
 mod config;
 mod import;
 
-pub use config::{NodeConfig, NodeError};
+pub use cloister_rpc_filter::FilterConfig;
+pub use config::{NodeConfig, NodeError, RpcOptions};
 pub use import::{ImportSummary, import_file};
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ProducerConfig};
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
 use cloister_primitives::Address;
-use cloister_rpc::{RpcConfig, RpcContext, core_module, serve};
+use cloister_rpc::{RpcContext, core_module, serve};
 use cloister_storage::Store;
 use cloister_txpool::{PoolConfig, TxPool};
 use std::{net::SocketAddr, sync::Arc};
@@ -124,15 +125,21 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         signers: dev_keys.clone(),
         gas_cap: config.rpc_gas_cap,
     });
-    let rpc_config = RpcConfig {
-        addr: config.rpc_addr()?,
-        ..Default::default()
-    };
+    let rpc_config = config.rpc_config()?;
     let mut module = core_module(ctx.clone())?;
     module.merge(cloister_rpc_call::module(ctx.clone())?)?;
-    module.merge(cloister_rpc_filter::module(ctx.clone())?)?;
+    module.merge(cloister_rpc_filter::module_with_config(
+        ctx.clone(),
+        &config.filters,
+    )?)?;
     module.merge(cloister_rpc_debug::module(ctx.clone())?)?;
-    module.merge(cloister_rpc_engine::public_module(ctx.clone())?)?;
+    let testing = cloister_rpc_engine::TestingConfig {
+        target_gas_limit: config.target_gas_limit,
+    };
+    module.merge(cloister_rpc_engine::public_module_with(
+        ctx.clone(),
+        testing,
+    )?)?;
     let server = serve(&rpc_config, module).await?;
     let engine = match &config.engine {
         Some(engine_config) => Some(cloister_rpc_engine::serve(engine_config, ctx.clone()).await?),

@@ -63,14 +63,12 @@ impl TxPoolRpc {
 
 /// A pooled transaction as an RPC object (no block fields).
 pub fn pooled_rpc_transaction(pooled: &PooledTx) -> Transaction {
-    Transaction {
-        inner: pooled.tx.clone(),
-        block_hash: None,
-        block_number: None,
-        transaction_index: None,
-        effective_gas_price: None,
-        block_timestamp: None,
-    }
+    // No block and no base fee: alloy then reports `gasPrice` as the fee cap, as geth does for
+    // pending transactions.
+    Transaction::from_transaction(
+        pooled.tx.clone(),
+        alloy_rpc_types_eth::TransactionInfo::default(),
+    )
 }
 
 /// geth's one-line summary: `to: value wei + gas gas × price wei`.

@@ -5,6 +5,5 @@
 
 mod client;
 mod contracts;
-mod fixtures;
 mod raw;
 mod tracers;

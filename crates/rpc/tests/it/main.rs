@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dev_node;
-mod fixtures;
 mod server;
 
 use serde_json::{Value, json};
