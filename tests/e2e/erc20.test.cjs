@@ -192,8 +192,13 @@ describe('ERC-20 (OpenZeppelin, solc-js)', () => {
       assert.equal(head.hash, (await node.provider.getBlock(mined.blockNumber)).hash);
     } finally {
       await ws.off('block', onBlock);
-      // Lets the eth_unsubscribe that off() queued be answered before the socket closes.
-      await ws.send('eth_blockNumber', []);
+      // off() sends eth_unsubscribe without handing back its promise. Servers that answer one
+      // socket's requests concurrently (geth, Cloister) may answer a later request first, so
+      // give it a few round trips before the socket is destroyed and the request cancelled.
+      for (let i = 0; i < 5; i++) {
+        await ws.send('eth_blockNumber', []);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
   });
 });
