@@ -54,7 +54,7 @@ pub(crate) fn next_header(
 }
 
 /// Fills in what execution decided: roots, bloom, gas.
-pub(crate) fn finish_header(header: &mut Header, block: &ExecutedBlock, state_root: B256) {
+pub fn finish_header(header: &mut Header, block: &ExecutedBlock, state_root: B256) {
     header.state_root = state_root;
     header.transactions_root = proofs::calculate_transaction_root(&block.transactions);
     header.receipts_root = proofs::calculate_receipt_root(&block.receipts);

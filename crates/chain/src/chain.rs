@@ -1,7 +1,7 @@
 //! The chain itself: the head, block building, and committing a block in one storage
 //! transaction. One writer at a time (the commit lock); readers use snapshots and never wait.
 
-use crate::{AccountChange, ChainError, StateChanges, assemble, genesis, seal};
+use crate::{ChainError, StateChanges, assemble, genesis, seal};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chainspec::ChainSpec;
 use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
@@ -223,14 +223,7 @@ impl Chain {
         reader: &StoreReader,
         executed: &ExecutedBlock,
     ) -> Result<(StateChanges, Vec<StoredReceipt>), ChainError> {
-        let changes = AccountChange::from_bundle(&executed.bundle);
-        let codes = executed
-            .bundle
-            .contracts
-            .iter()
-            .map(|(hash, code)| (*hash, code.original_bytes()))
-            .collect();
-        let state = StateChanges::compute(reader, changes, codes)?;
+        let state = StateChanges::from_executed(reader, executed)?;
         Ok((state, stored_receipts(&executed.receipts)))
     }
 }

@@ -12,9 +12,10 @@ mod producer;
 mod seal;
 mod state_root;
 
+pub use assemble::finish_header;
 pub use chain::{Chain, ChainHead, CommittedBlock, SealedBlock};
 pub use error::ChainError;
 pub use import::{BlockError, ImportError, OmmerError};
-pub use producer::{BlockProducer, ProducerConfig, SealMode, SnapshotAccounts};
+pub use producer::{BlockProducer, PoolSource, ProducerConfig, SealMode, SnapshotAccounts};
 pub use seal::{seal_hash, seal_signer};
 pub use state_root::{AccountChange, StateChanges};

@@ -40,9 +40,18 @@ impl Default for ProducerConfig {
     }
 }
 
-/// Pool transactions as a block's candidate source.
-struct PoolSource {
+/// Pool transactions as a block's candidate source: best first, a sender's later transactions
+/// dropped when one of its transactions does not fit.
+#[derive(Debug)]
+pub struct PoolSource {
     best: BestTransactions,
+}
+
+impl PoolSource {
+    /// Candidates from a pool's best-transactions iterator.
+    pub fn new(best: BestTransactions) -> Self {
+        Self { best }
+    }
 }
 
 impl TxSource for PoolSource {
@@ -153,9 +162,7 @@ fn produce(
         .header
         .next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())
         .unwrap_or_default();
-    let mut source = PoolSource {
-        best: pool.best_transactions(base_fee),
-    };
+    let mut source = PoolSource::new(pool.best_transactions(base_fee));
     let sealed = chain.build_block(&mut source, unix_now(), max_txs)?;
     // Senders of left-out transactions are refreshed too, so their later nonces do not stick.
     let mut senders: Vec<Address> = sealed.skipped.iter().map(|s| s.tx.signer()).collect();

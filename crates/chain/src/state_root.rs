@@ -132,6 +132,21 @@ impl StateChanges {
         Ok(out)
     }
 
+    /// The rows and root of an executed block on top of the state `reader` sees.
+    pub fn from_executed(
+        reader: &StoreReader,
+        executed: &cloister_evm::ExecutedBlock,
+    ) -> Result<Self, ChainError> {
+        let changes = AccountChange::from_bundle(&executed.bundle);
+        let codes = executed
+            .bundle
+            .contracts
+            .iter()
+            .map(|(hash, code)| (*hash, code.original_bytes()))
+            .collect();
+        Self::compute(reader, changes, codes)
+    }
+
     /// Writes every row into the write transaction of block `block`, with the history of what
     /// the block overwrote (none for genesis, which overwrites nothing).
     pub fn write(&self, writer: &mut StoreWriter, block: u64) -> Result<(), ChainError> {

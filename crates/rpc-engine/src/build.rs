@@ -9,15 +9,13 @@ use crate::{
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, proofs};
 use alloy_eips::eip1559::BaseFeeParams;
 use alloy_rpc_types_engine::PayloadAttributes;
-use cloister_chain::{AccountChange, StateChanges};
+use cloister_chain::{PoolSource, StateChanges, finish_header};
 use cloister_chainspec::{ChainSpec, EthereumHardforks};
-use cloister_evm::{BlockInput, ExecutedBlock, ExecutionError, StateDb, TxSource};
+use cloister_evm::{BlockInput, ExecutedBlock, ExecutionError, StateDb};
 use cloister_primitives::{
-    Address, B256, Bloom, Bytes, Decodable2718, Header, RecoveredTx, Transaction, TxEnvelope, U256,
-    recover_signer,
+    B256, Bytes, Decodable2718, Header, RecoveredTx, Transaction, TxEnvelope, U256, recover_signer,
 };
 use cloister_rpc::RpcContext;
-use cloister_txpool::BestTransactions;
 
 /// Settings of the `testing_` namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,15 +118,15 @@ pub fn build_payload(
         }
         BlockTransactions::Pool => {
             let base_fee = header.base_fee_per_gas.unwrap_or_default();
-            let mut source = PoolSource {
-                best: ctx.pool.best_transactions(base_fee),
-            };
+            let mut source = PoolSource::new(ctx.pool.best_transactions(base_fee));
             cloister_evm::build_block(spec, db, input, &mut source, MAX_POOL_TXS)
                 .map_err(execution_error)?
                 .0
         }
     };
-    let state_root = state_root(&head.reader, &executed)?;
+    let state_root = StateChanges::from_executed(&head.reader, &executed)
+        .map_err(EngineRpcError::internal)?
+        .state_root;
     finish_header(&mut header, &executed, state_root);
     let hash = header.hash_slow();
     let transactions: Vec<TxEnvelope> = executed
@@ -198,40 +196,6 @@ fn next_header(
     }
 }
 
-/// Roots, bloom and gas that execution decided.
-fn finish_header(header: &mut Header, block: &ExecutedBlock, state_root: B256) {
-    header.state_root = state_root;
-    header.transactions_root = proofs::calculate_transaction_root(&block.transactions);
-    header.receipts_root = proofs::calculate_receipt_root(&block.receipts);
-    header.logs_bloom = block
-        .receipts
-        .iter()
-        .fold(Bloom::ZERO, |bloom, receipt| bloom | *receipt.logs_bloom());
-    header.gas_used = block.gas_used;
-    if header.blob_gas_used.is_some() {
-        header.blob_gas_used = Some(block.blob_gas_used);
-    }
-    if header.requests_hash.is_some() {
-        header.requests_hash = Some(block.requests.requests_hash());
-    }
-}
-
-/// The state root after the block, computed from the head's stored tries (nothing written).
-fn state_root(
-    reader: &cloister_storage::StoreReader,
-    executed: &ExecutedBlock,
-) -> Result<B256, EngineRpcError> {
-    let changes = AccountChange::from_bundle(&executed.bundle);
-    let codes = executed
-        .bundle
-        .contracts
-        .iter()
-        .map(|(hash, code)| (*hash, code.original_bytes()))
-        .collect();
-    let state = StateChanges::compute(reader, changes, codes).map_err(EngineRpcError::internal)?;
-    Ok(state.state_root)
-}
-
 /// Priority fees the block pays its fee recipient.
 fn block_value(block: &ExecutedBlock, base_fee: u64) -> U256 {
     let mut previous_cumulative = 0;
@@ -268,20 +232,6 @@ fn execution_error(err: ExecutionError) -> EngineRpcError {
         ExecutionError::InvalidTransaction { reason, .. } => EngineRpcError::Build(reason),
         ExecutionError::InvalidBlock(reason) => EngineRpcError::Build(reason),
         other => EngineRpcError::internal(other),
-    }
-}
-
-/// Pool transactions as a block's candidates.
-struct PoolSource {
-    best: BestTransactions,
-}
-
-impl TxSource for PoolSource {
-    fn next_tx(&mut self) -> Option<RecoveredTx> {
-        self.best.next().map(|pooled| pooled.tx.clone())
-    }
-    fn skip_sender(&mut self, sender: Address) {
-        self.best.mark_invalid(sender);
     }
 }
 

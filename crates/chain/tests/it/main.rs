@@ -1,6 +1,7 @@
 //! Integration tests of cloister-chain: real redb, real execution, and every root checked
 //! against an independent computation with alloy-trie's helpers over the full data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 mod history;
 mod import;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxLegacy};
