@@ -1,6 +1,7 @@
 //! An RPC middleware that makes jsonrpsee's own errors look like geth's: invalid-params errors
 //! (-32602) carry no `data` (jsonrpsee puts the parse failure there; geth puts it in the
-//! message), and unknown methods (-32601) get geth's message.
+//! message), unknown methods (-32601) get geth's message, and unsubscribing an unknown
+//! subscription is geth's -32000 "subscription not found" rather than `false`.
 
 use jsonrpsee::{
     MethodResponse,
@@ -44,8 +45,21 @@ struct ErrorBody {
     data: Option<serde_json::Value>,
 }
 
+/// geth's code for errors without their own (`subscription not found` among them).
+const SERVER_ERROR: i32 = -32000;
+
 /// geth's form of an error response, or `None` when `response` needs no change.
 fn rewrite(response: &MethodResponse, id: Id<'_>, method: &str) -> Option<MethodResponse> {
+    if method == "eth_unsubscribe" && response.is_success() {
+        let answer: serde_json::Value = serde_json::from_str(response.as_json().get()).ok()?;
+        if answer.get("result") != Some(&serde_json::Value::Bool(false)) {
+            return None;
+        }
+        return Some(MethodResponse::error(
+            id.into_owned(),
+            ErrorObject::owned(SERVER_ERROR, "subscription not found", None::<()>),
+        ));
+    }
     let code = response.as_error_code()?;
     if code != INVALID_PARAMS_CODE && code != METHOD_NOT_FOUND_CODE {
         return None;

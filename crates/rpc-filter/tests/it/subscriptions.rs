@@ -70,6 +70,12 @@ async fn heads_logs_and_pending_transactions_stream() {
 
     let stopped = ws.call("eth_unsubscribe", json!([heads])).await;
     assert_eq!(stopped["result"], json!(true), "{stopped}");
+    // A second time the subscription is unknown: geth's error, not `false`.
+    assert_error(
+        &ws.call("eth_unsubscribe", json!([heads])).await,
+        -32000,
+        "subscription not found",
+    );
     node.handle.stop().await;
 }
 
