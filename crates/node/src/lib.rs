@@ -119,12 +119,12 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         tokio::spawn(producer.run(shutdown_rx))
     });
 
-    let ctx = Arc::new(RpcContext {
-        chain: chain.clone(),
-        pool: pool.clone(),
-        signers: dev_keys.clone(),
-        gas_cap: config.rpc_gas_cap,
-    });
+    let ctx = Arc::new(RpcContext::new(
+        chain.clone(),
+        pool.clone(),
+        dev_keys.clone(),
+        config.rpc_gas_cap,
+    ));
     let rpc_config = config.rpc_config()?;
     let mut module = core_module(ctx.clone())?;
     module.merge(cloister_rpc_call::module(ctx.clone())?)?;

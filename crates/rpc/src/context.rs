@@ -1,7 +1,8 @@
 //! What every RPC method reads from: the chain, the pool and (in dev mode) the keys it may sign
 //! with. Also the resolution of block parameters to a stored block.
 
-use crate::{BlockState, RpcError, RpcResult};
+use crate::{BlockState, RpcError, RpcResult, access::AuditLog};
+use cloister_policy::Policy;
 use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{Chain, ChainHead, SnapshotAccounts};
@@ -21,9 +22,32 @@ pub struct RpcContext {
     pub signers: Vec<PrivateKeySigner>,
     /// Largest gas an eth_call or eth_estimateGas may use.
     pub gas_cap: u64,
+    /// The confidentiality policy in force.
+    pub policy: Arc<Policy>,
+    /// Where auditors' reads are recorded.
+    pub audit: AuditLog,
 }
 
 impl RpcContext {
+    /// A context with the permissive policy (everything visible: dev and transparent chains);
+    /// set `policy` for a confidential chain.
+    pub fn new(
+        chain: Arc<Chain>,
+        pool: Arc<TxPool>,
+        signers: Vec<PrivateKeySigner>,
+        gas_cap: u64,
+    ) -> Self {
+        let audit = AuditLog::new(chain.store().clone());
+        Self {
+            chain,
+            pool,
+            signers,
+            gas_cap,
+            policy: Arc::new(Policy::permissive()),
+            audit,
+        }
+    }
+
     /// The signer for `address`, if the node holds its key.
     pub fn signer(&self, address: &Address) -> Option<&PrivateKeySigner> {
         self.signers.iter().find(|s| &s.address() == address)

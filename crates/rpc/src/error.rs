@@ -38,6 +38,9 @@ pub enum RpcError {
     /// `from` is not an account this node can sign for.
     #[error("unknown account")]
     UnknownAccount,
+    /// A call named a `from` that is not the caller's own address.
+    #[error("from must be the caller's own address")]
+    NotCaller,
     /// Anything that is the node's fault, not the caller's.
     #[error("internal error: {0}")]
     Internal(String),

@@ -1,6 +1,7 @@
 //! Cloister's JSON-RPC server: jsonrpsee, HTTP and WebSocket on one port, one `#[rpc]` trait
 //! per namespace, and errors mapped to geth's codes in one place ([`RpcError`]).
 
+pub mod access;
 mod block_state;
 mod context;
 pub mod convert;
@@ -25,7 +26,10 @@ pub use eth::{
 pub use id::{GethIdProvider, new_id};
 pub use jsonrpsee::server::ServerHandle;
 pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
-pub use server::{RpcConfig, RpcServer, ServeError, serve};
+pub use server::{
+    CallerLayer, ClientCertificate, Gatekeeper, Guard, RpcConfig, RpcServer, ServeError, TlsError,
+    TlsIdentity, fingerprint, serve, serve_guarded,
+};
 pub use txpool::{PoolStatus, TxPoolApiServer, TxPoolRpc, pooled_rpc_transaction};
 
 use jsonrpsee::RpcModule;

@@ -38,12 +38,7 @@ async fn start() -> Fixture {
         chain_id: spec.chain_id(),
         ..Default::default()
     }));
-    let ctx = Arc::new(RpcContext {
-        chain,
-        pool,
-        signers: Vec::new(),
-        gas_cap: 50_000_000,
-    });
+    let ctx = Arc::new(RpcContext::new(chain, pool, Vec::new(), 50_000_000));
     let jwt_path = dir.path().join("jwt.hex");
     std::fs::write(&jwt_path, SECRET).unwrap();
     let engine = serve(

@@ -1,0 +1,102 @@
+//! Who is calling: anonymous, or one address with the roles the policy gives it.
+
+use cloister_primitives::Address;
+use serde::{Deserialize, Serialize};
+
+/// A role the policy document can grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    /// Sees every transaction, receipt, log, balance and trace; each read of data that is not
+    /// the auditor's own is written to the audit log.
+    Auditor,
+    /// A consortium member: sees `members` visibility and may read the audit log.
+    Member,
+    /// Administers sign-in: may revoke anyone's tokens and read the audit log.
+    Admin,
+}
+
+/// A small set of roles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RoleSet(u8);
+
+impl RoleSet {
+    /// No role.
+    pub const EMPTY: Self = Self(0);
+
+    const fn bit(role: Role) -> u8 {
+        match role {
+            Role::Auditor => 1,
+            Role::Member => 2,
+            Role::Admin => 4,
+        }
+    }
+
+    /// This set with `role` added.
+    pub const fn with(self, role: Role) -> Self {
+        Self(self.0 | Self::bit(role))
+    }
+
+    /// Whether `role` is in the set.
+    pub const fn has(self, role: Role) -> bool {
+        self.0 & Self::bit(role) != 0
+    }
+
+    /// The roles, in a fixed order.
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        [Role::Auditor, Role::Member, Role::Admin]
+            .into_iter()
+            .filter(move |r| self.has(*r))
+    }
+}
+
+impl FromIterator<Role> for RoleSet {
+    fn from_iter<I: IntoIterator<Item = Role>>(iter: I) -> Self {
+        iter.into_iter().fold(Self::EMPTY, Self::with)
+    }
+}
+
+/// The identity of one request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Caller {
+    /// The address the caller proved (sign-in token or client certificate); `None`: anonymous.
+    pub address: Option<Address>,
+    /// Roles from the policy document.
+    pub roles: RoleSet,
+}
+
+impl Caller {
+    /// A caller who proved nothing.
+    pub const ANONYMOUS: Self = Self {
+        address: None,
+        roles: RoleSet::EMPTY,
+    };
+
+    /// Whether the caller proved an address.
+    pub const fn is_authenticated(&self) -> bool {
+        self.address.is_some()
+    }
+
+    /// Whether the caller holds `role`.
+    pub const fn has(&self, role: Role) -> bool {
+        self.roles.has(role)
+    }
+
+    /// Whether `address` is the caller's own.
+    pub fn is(&self, address: &Address) -> bool {
+        self.address.as_ref() == Some(address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_set_holds_what_was_added() {
+        let set: RoleSet = [Role::Auditor, Role::Admin].into_iter().collect();
+        assert!(set.has(Role::Auditor) && set.has(Role::Admin) && !set.has(Role::Member));
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Role::Auditor, Role::Admin]);
+        assert!(!Caller::ANONYMOUS.is_authenticated());
+    }
+}
