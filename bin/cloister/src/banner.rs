@@ -28,8 +28,9 @@ pub(crate) fn print(node: &NodeHandle, datadir: &Path) {
         println!("Validator:     {validator}");
     }
     println!("Datadir:       {}", datadir.display());
+    let ws = if node.scheme == "https" { "wss" } else { "ws" };
     println!(
-        "\nListening on {} (HTTP and WebSocket: ws://{})",
+        "\nListening on {} (HTTP and WebSocket: {ws}://{})",
         node.http_url(),
         node.rpc_addr
     );

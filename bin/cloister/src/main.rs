@@ -1,10 +1,11 @@
 //! `cloister`: run a node (`node`), initialise a datadir from a genesis file (`init`), or
 //! measure any node's throughput (`bench`).
 
+mod attest;
 mod banner;
 
 use clap::{Parser, Subcommand};
-use cloister_node::{NodeConfig, init, launch};
+use cloister_node::{NodeConfig, TeeMode, TlsSource, init, launch};
 use cloister_primitives::B256;
 use std::{net::IpAddr, path::PathBuf, time::Duration};
 
@@ -38,6 +39,9 @@ enum Command {
     },
     /// Measure committed throughput of any JSON-RPC node.
     Bench(cloister_bench::BenchArgs),
+    /// Check a node's attestation (RA-TLS).
+    #[command(subcommand)]
+    Attest(attest::AttestCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,14 +50,36 @@ struct NodeArgs {
     #[arg(long)]
     dev: bool,
     /// Interface for HTTP and WebSocket RPC.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, env = "CLOISTER_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
     /// Port for HTTP and WebSocket RPC.
-    #[arg(long, default_value_t = 8545)]
+    #[arg(long, env = "CLOISTER_PORT", default_value_t = 8545)]
     port: u16,
     /// Directory of the database (default: ~/.cloister/dev with --dev, else required).
-    #[arg(long)]
+    #[arg(long, env = "CLOISTER_DATADIR")]
     datadir: Option<PathBuf>,
+    /// Attester: `none`, `simulated` (dev chains that allow it) or `occlum` (SGX). With one,
+    /// RPC is served over TLS with an RA-TLS certificate.
+    #[arg(long, env = "CLOISTER_TEE", default_value = "none", value_parser = ["none", "simulated", "occlum"])]
+    tee: String,
+    /// PEM certificate chain for the RPC port's TLS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for the RPC port's TLS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP (loopback only) on a confidential chain, e.g. behind a local proxy.
+    #[arg(long)]
+    http: bool,
+    /// Tokio worker threads (fixed: an enclave has a fixed thread budget).
+    #[arg(long, env = "CLOISTER_TOKIO_WORKERS", default_value_t = 2)]
+    tokio_workers: usize,
+    /// Most tokio blocking threads.
+    #[arg(long, env = "CLOISTER_TOKIO_BLOCKING_THREADS", default_value_t = 8)]
+    tokio_blocking_threads: usize,
+    /// Collateral JSON served beside the quote by cloister_attestation.
+    #[arg(long)]
+    attestation_collateral: Option<PathBuf>,
     /// Seal a block every interval (e.g. 250ms, 2s) instead of as transactions arrive.
     #[arg(long, value_parser = humantime::parse_duration)]
     block_time: Option<Duration>,
@@ -114,9 +140,13 @@ fn main() -> eyre::Result<()> {
         .init();
     let cli = Cli::parse();
     // Fixed thread counts: the node must run unchanged inside an enclave with a fixed thread budget.
+    let (workers, blocking) = match &cli.command {
+        Command::Node(args) => (args.tokio_workers.max(1), args.tokio_blocking_threads.max(1)),
+        _ => (2, 8),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .max_blocking_threads(8)
+        .worker_threads(workers)
+        .max_blocking_threads(blocking)
         .enable_all()
         .build()?;
     runtime.block_on(run(cli))
@@ -145,10 +175,22 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             Ok(())
         }
         Command::Node(args) => run_node(args).await,
+        Command::Attest(command) => {
+            if attest::run(command).await? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
     }
 }
 
 async fn run_node(args: NodeArgs) -> eyre::Result<()> {
+    // Inside the enclave CLOISTER_TEE=occlum is part of the measured environment; the host
+    // controls argv, so it must not be able to weaken the node with flags.
+    if std::env::var("CLOISTER_TEE").is_ok_and(|v| v == "occlum") && (args.dev || args.tee != "occlum") {
+        eyre::bail!("inside the enclave the node runs with --tee occlum and without --dev");
+    }
     let datadir = match (args.datadir, args.dev) {
         (Some(dir), _) => dir,
         (None, true) => default_dev_datadir()?,
@@ -162,7 +204,20 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         (Some(_), None) => eyre::bail!("--authrpc.port needs --authrpc.jwtsecret FILE"),
         (None, _) => None,
     };
+    let tee = match args.tee.as_str() {
+        "simulated" => TeeMode::Simulated,
+        "occlum" => TeeMode::Occlum,
+        _ => TeeMode::None,
+    };
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => TlsSource::Files { cert, key },
+        _ => TlsSource::Auto,
+    };
     let config = NodeConfig {
+        tee,
+        tls,
+        plain_http: args.http,
+        attestation_collateral: args.attestation_collateral,
         datadir: datadir.clone(),
         host: args.host,
         port: args.port,

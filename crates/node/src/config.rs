@@ -36,6 +36,42 @@ pub struct NodeConfig {
     /// Gas limit that blocks built by `testing_buildBlockV1` move toward (geth's
     /// `--miner.gaslimit`).
     pub target_gas_limit: u64,
+    /// Which attester proves the node's code (and makes its RA-TLS certificate).
+    pub tee: TeeMode,
+    /// Where the TLS certificate of the RPC port comes from (ignored with a TEE: RA-TLS).
+    pub tls: TlsSource,
+    /// Plain HTTP asked for explicitly (`--http`): allowed on loopback only.
+    pub plain_http: bool,
+    /// Collateral (JSON) served beside the quote by `cloister_attestation`.
+    pub attestation_collateral: Option<PathBuf>,
+}
+
+/// The attester backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TeeMode {
+    /// No attestation.
+    #[default]
+    None,
+    /// Fake quotes for development; only on chains whose genesis allows simulation.
+    Simulated,
+    /// Intel SGX DCAP quotes through Occlum's `/dev/sgx`.
+    Occlum,
+}
+
+/// The TLS certificate of the RPC port.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TlsSource {
+    /// Plain HTTP where allowed (dev or `--http` on loopback, transparent chains), otherwise a
+    /// certificate the node generates at start (its key never touches the disk).
+    #[default]
+    Auto,
+    /// PEM files.
+    Files {
+        /// Certificate chain.
+        cert: PathBuf,
+        /// Private key.
+        key: PathBuf,
+    },
 }
 
 /// Limits and CORS of the public RPC port (its address comes from `host` and `port`).
@@ -82,6 +118,10 @@ impl NodeConfig {
             rpc: RpcOptions::default(),
             filters: Default::default(),
             target_gas_limit: cloister_rpc_engine::TestingConfig::default().target_gas_limit,
+            tee: TeeMode::None,
+            tls: TlsSource::Auto,
+            plain_http: false,
+            attestation_collateral: None,
         }
     }
 
@@ -161,6 +201,15 @@ pub enum NodeError {
     /// A key is malformed.
     #[error("key: {0}")]
     Key(String),
+    /// The confidentiality policy in genesis is invalid.
+    #[error(transparent)]
+    Policy(#[from] cloister_policy::PolicyError),
+    /// Attestation or sealing failed.
+    #[error("TEE: {0}")]
+    Tee(String),
+    /// TLS could not be set up.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The validator key is not one the chain spec allows.
     #[error("{0} is not a validator of this chain (genesis `cloister.validators`)")]
     NotAValidator(Address),

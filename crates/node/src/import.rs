@@ -7,7 +7,6 @@ use alloy_rlp::Decodable;
 use cloister_chain::{Chain, ImportError};
 use cloister_chainspec::ChainSpec;
 use cloister_primitives::{TxEnvelope, consensus::Block};
-use cloister_storage::Store;
 use std::{
     fs::File,
     io::Read,
@@ -64,7 +63,7 @@ const READ_CHUNK: usize = 1 << 20;
 
 /// Imports every block of `file` (concatenated RLP blocks) into the chain in `datadir`.
 pub fn import_file(datadir: &Path, file: &Path) -> Result<ImportSummary, NodeError> {
-    let store = Store::open(datadir)?;
+    let store = crate::open_store(datadir, crate::TeeMode::None)?;
     let genesis_json = store
         .reader()?
         .genesis_json()?

@@ -2,19 +2,24 @@
 //! the block producer and the RPC server, and hands back a [`NodeHandle`] that tests and the
 //! binary use to find and stop it.
 
+mod cloister_api;
 mod config;
+mod datadir;
+mod guard;
 mod import;
+mod security;
 
+pub use cloister_api::{Attestation, CloisterApiServer, CloisterRpc, WhoAmI};
 pub use cloister_rpc_filter::FilterConfig;
-pub use config::{NodeConfig, NodeError, RpcOptions};
+pub use config::{NodeConfig, NodeError, RpcOptions, TeeMode, TlsSource};
+pub use datadir::open_store;
 pub use import::{ImportSummary, import_file};
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ProducerConfig};
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
 use cloister_primitives::Address;
-use cloister_rpc::{RpcContext, core_module, serve};
-use cloister_storage::Store;
+use cloister_rpc::{RpcContext, core_module};
 use cloister_txpool::{PoolConfig, TxPool};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::{sync::watch, task::JoinHandle};
@@ -24,6 +29,8 @@ use tokio::{sync::watch, task::JoinHandle};
 pub struct NodeHandle {
     /// Where RPC listens (HTTP and WebSocket).
     pub rpc_addr: SocketAddr,
+    /// `https` when the RPC port speaks TLS, else `http`.
+    pub scheme: &'static str,
     /// Where the engine API listens, when it runs.
     pub engine_addr: Option<SocketAddr>,
     /// The chain.
@@ -39,9 +46,9 @@ pub struct NodeHandle {
 }
 
 impl NodeHandle {
-    /// `http://` URL of the RPC server.
+    /// `http://` or `https://` URL of the RPC server.
     pub fn http_url(&self) -> String {
-        format!("http://{}", self.rpc_addr)
+        format!("{}://{}", self.scheme, self.rpc_addr)
     }
 
     /// Stops the producer (after the block in progress commits) and the RPC server.
@@ -65,14 +72,14 @@ pub fn init(
     genesis_json: &str,
 ) -> Result<cloister_primitives::B256, NodeError> {
     let spec = ChainSpec::from_genesis_json(genesis_json)?;
-    let store = Store::open(datadir)?;
+    let store = open_store(datadir, config::TeeMode::None)?;
     Ok(Chain::init(&store, &spec, genesis_json)?)
 }
 
 /// Starts a node.
 pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     config.validate()?;
-    let store = Store::open(&config.datadir)?;
+    let store = open_store(&config.datadir, config.tee)?;
     let stored_json = store.reader()?.genesis_json()?;
     let genesis_json = match (&stored_json, config.dev) {
         (Some(json), _) => json.clone(),
@@ -119,12 +126,13 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         tokio::spawn(producer.run(shutdown_rx))
     });
 
-    let ctx = Arc::new(RpcContext::new(
-        chain.clone(),
-        pool.clone(),
-        dev_keys.clone(),
-        config.rpc_gas_cap,
-    ));
+    let policy = security::genesis_policy(&spec)?;
+    let mut rpc_context =
+        RpcContext::new(chain.clone(), pool.clone(), dev_keys.clone(), config.rpc_gas_cap);
+    rpc_context.policy = policy.clone();
+    let ctx = Arc::new(rpc_context);
+    let (tls, attestation) = security::tls_identity(&config, &spec)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let rpc_config = config.rpc_config()?;
     let mut module = core_module(ctx.clone())?;
     module.merge(cloister_rpc_call::module(ctx.clone())?)?;
@@ -140,14 +148,46 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         ctx.clone(),
         testing,
     )?)?;
-    let server = serve(&rpc_config, module).await?;
+    // A Cloister chain resolves callers and gates methods; a transparent chain serves all.
+    let auth = spec.cloister().is_some().then(|| {
+        let domain = format!("{}:{}", display_host(&config), config.port);
+        let mut auth_config = cloister_auth::AuthConfig::new(
+            &domain,
+            spec.chain_id(),
+            &format!("Cloister {}", spec.chain_id()),
+            &format!("{scheme}://{domain}"),
+        );
+        auth_config.token_lifetime =
+            std::time::Duration::from_secs(policy.document().token_lifetime_secs.max(1));
+        let gate_policy = policy.clone();
+        auth_config.may_sign_in = Arc::new(move |address| gate_policy.may_sign_in(address));
+        Arc::new(cloister_auth::AuthService::new(chain.store().clone(), auth_config))
+    });
+    module.merge(
+        CloisterRpc {
+            ctx: ctx.clone(),
+            auth: auth.clone(),
+            attestation,
+        }
+        .into_rpc(),
+    )?;
+    let guard = auth.map(|auth| cloister_rpc::Guard {
+        policy: policy.clone(),
+        audit: ctx.audit.clone(),
+        gatekeeper: Arc::new(guard::NodeGatekeeper {
+            auth,
+            policy: policy.clone(),
+        }),
+    });
+    let server = cloister_rpc::serve_guarded(&rpc_config, module, guard, tls).await?;
     let engine = match &config.engine {
         Some(engine_config) => Some(cloister_rpc_engine::serve(engine_config, ctx.clone()).await?),
         None => None,
     };
-    tracing::info!(target: "cloister::node", addr = %server.local_addr, chain_id = spec.chain_id(), "RPC listening");
+    tracing::info!(target: "cloister::node", addr = %server.local_addr, scheme, chain_id = spec.chain_id(), "RPC listening");
     Ok(NodeHandle {
         rpc_addr: server.local_addr,
+        scheme,
         engine_addr: engine.as_ref().map(|e| e.local_addr),
         chain,
         pool,
@@ -157,6 +197,14 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         rpc: server.handle,
         engine: engine.map(|e| e.handle),
     })
+}
+
+/// The host as a URL authority shows it (IPv6 in brackets).
+fn display_host(config: &NodeConfig) -> String {
+    match config.host {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    }
 }
 
 /// The key this node seals with: in dev mode the first dev account, which the dev genesis names

@@ -1,0 +1,46 @@
+//! The node's [`Gatekeeper`]: sign-in tokens from `cloister-auth`, client certificates and
+//! roles from the policy, and the `/signin` pages.
+
+use cloister_auth::AuthService;
+use cloister_policy::{Caller, Policy};
+use cloister_rpc::Gatekeeper;
+use std::sync::Arc;
+
+/// Tokens → callers through the auth service; certificates → callers through the policy.
+#[derive(Debug)]
+pub struct NodeGatekeeper {
+    /// Sign-in and tokens.
+    pub auth: Arc<AuthService>,
+    /// Roles and certificate mappings.
+    pub policy: Arc<Policy>,
+}
+
+impl Gatekeeper for NodeGatekeeper {
+    fn caller_for_token(&self, token: &str) -> Option<Caller> {
+        match self.auth.resolve(token) {
+            Ok(Some(owner)) => Some(self.policy.caller_for(owner.address)),
+            Ok(None) => None,
+            Err(err) => {
+                tracing::warn!(target: "cloister::auth", %err, "token lookup failed");
+                None
+            }
+        }
+    }
+
+    fn caller_for_certificate(&self, fingerprint: &[u8; 32]) -> Option<Caller> {
+        self.policy.caller_for_certificate(fingerprint)
+    }
+
+    fn route(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: &[u8],
+    ) -> Option<http::Response<String>> {
+        cloister_auth::http::handle(&self.auth, method, path, body)
+    }
+
+    fn owns_path(&self, path: &str) -> bool {
+        path == "/signin" || path.starts_with("/signin/")
+    }
+}

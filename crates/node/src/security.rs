@@ -1,0 +1,124 @@
+//! What makes a node confidential at start: the policy from genesis, the TLS identity (RA-TLS
+//! from the attester, PEM files, or a generated certificate), and the rule that plain HTTP is
+//! served only on loopback with `--dev` or `--http`, or for a transparent chain (no `cloister`
+//! section: nothing there is confidential).
+
+use crate::{
+    NodeConfig, NodeError,
+    cloister_api::Attestation,
+    config::{TeeMode, TlsSource},
+};
+use cloister_chainspec::ChainSpec;
+use cloister_policy::{Policy, PolicyDocument};
+use cloister_rpc::TlsIdentity;
+use cloister_tee::{Attester, OcclumAttester, RaTlsIdentity, SimulatedAttester};
+use std::sync::Arc;
+
+/// The policy a chain starts with: its genesis document, or permissive for a transparent chain.
+pub fn genesis_policy(spec: &ChainSpec) -> Result<Arc<Policy>, NodeError> {
+    match spec.cloister() {
+        None => Ok(Arc::new(Policy::permissive())),
+        Some(cloister) => Ok(Arc::new(Policy::new(PolicyDocument::from_json(
+            &cloister.policy,
+        )?)?)),
+    }
+}
+
+/// Names a certificate of this node is valid for.
+fn subject_names(config: &NodeConfig) -> Vec<String> {
+    let mut names = vec!["localhost".to_string(), config.host.to_string()];
+    if !config.host.is_loopback() {
+        names.push("127.0.0.1".into());
+    }
+    names.dedup();
+    names
+}
+
+/// The TLS identity of the RPC port (`None`: plain HTTP) and what `cloister_attestation` says.
+pub fn tls_identity(
+    config: &NodeConfig,
+    spec: &ChainSpec,
+) -> Result<(Option<TlsIdentity>, Attestation), NodeError> {
+    let none = Attestation {
+        kind: "none".into(),
+        quote: None,
+        collateral: None,
+        certificate: None,
+    };
+    let attester: Option<Box<dyn Attester>> = match config.tee {
+        TeeMode::None => None,
+        TeeMode::Simulated => {
+            let allowed = spec.cloister().is_some_and(|c| c.allow_simulated_tee);
+            if !allowed {
+                return Err(NodeError::Tee(
+                    "this chain does not allow the simulated attester (genesis cloister.allowSimulatedTee)"
+                        .into(),
+                ));
+            }
+            Some(Box::new(
+                SimulatedAttester::for_current_exe().map_err(|e| NodeError::Tee(e.to_string()))?,
+            ))
+        }
+        TeeMode::Occlum => Some(Box::new(
+            OcclumAttester::open().map_err(|e| NodeError::Tee(e.to_string()))?,
+        )),
+    };
+    if let Some(attester) = attester {
+        let identity = RaTlsIdentity::generate(attester.as_ref(), &subject_names(config))
+            .map_err(|e| NodeError::Tee(e.to_string()))?;
+        let collateral = match &config.attestation_collateral {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| NodeError::Tee(format!("{}: {e}", path.display())))?;
+                Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| NodeError::Tee(format!("{}: {e}", path.display())))?,
+                )
+            }
+            None => None,
+        };
+        let attestation = Attestation {
+            kind: match config.tee {
+                TeeMode::Simulated => "simulated".into(),
+                _ => "sgx".into(),
+            },
+            quote: Some(hex::encode(&identity.quote)),
+            collateral,
+            certificate: Some(hex::encode(&identity.cert_der)),
+        };
+        let tls = TlsIdentity {
+            chain: identity.certificate_chain(),
+            key: identity.private_key(),
+        };
+        return Ok((Some(tls), attestation));
+    }
+    match &config.tls {
+        TlsSource::Files { cert, key } => Ok((
+            Some(TlsIdentity::from_pem_files(cert, key).map_err(|e| NodeError::Tls(e.to_string()))?),
+            none,
+        )),
+        TlsSource::Auto if plain_http_allowed(config, spec) => Ok((None, none)),
+        TlsSource::Auto => Ok((Some(generated(config)?), none)),
+    }
+}
+
+/// Whether this node may serve plain HTTP.
+pub fn plain_http_allowed(config: &NodeConfig, spec: &ChainSpec) -> bool {
+    spec.cloister().is_none() || (config.host.is_loopback() && (config.dev || config.plain_http))
+}
+
+/// A self-signed certificate made at start; its key lives in memory only.
+fn generated(config: &NodeConfig) -> Result<TlsIdentity, NodeError> {
+    let certified = rcgen::generate_simple_self_signed(subject_names(config))
+        .map_err(|e| NodeError::Tls(e.to_string()))?;
+    let chain = vec![certified.cert.der().clone()];
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()),
+    );
+    tracing::info!(
+        target: "cloister::node",
+        sha256 = %hex::encode(cloister_rpc::fingerprint(&chain[0])),
+        "generated a TLS certificate for this run"
+    );
+    Ok(TlsIdentity { chain, key })
+}
