@@ -131,11 +131,17 @@ struct NodeArgs {
 }
 
 fn main() -> eyre::Result<()> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Libraries below the node log whole requests and bodies at debug/trace; those carry
+    // confidential data, so they stay at info whatever RUST_LOG asks.
+    for quiet in ["jsonrpsee=info", "jsonrpsee_server=info", "jsonrpsee_core=info", "hyper=info", "hyper_util=info", "h2=info", "rustls=info", "tokio_rustls=info", "tower_http=info", "redb=info"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
