@@ -1,9 +1,11 @@
 //! Methods that execute a request without committing it: `eth_call` (with state and block
 //! overrides), `eth_estimateGas`, `eth_createAccessList` and `eth_simulateV1`; and
-//! `eth_sendTransaction`, which signs with a dev key.
+//! `eth_sendTransaction`, which signs with a dev key. Each enforces the confidentiality policy
+//! first (module `confidential`): calls run from the caller, overrides are for auditors.
 
 mod access_list;
 mod call;
+mod confidential;
 mod estimate;
 mod messages;
 mod overrides;
@@ -18,14 +20,15 @@ use alloy_rpc_types_eth::{
     state::StateOverride,
 };
 use cloister_primitives::{B256, Bytes, U256};
-use cloister_rpc::RpcContext;
+use cloister_rpc::{RpcContext, RpcError};
 use jsonrpsee::{
-    RpcModule,
+    Extensions, RpcModule,
     core::{RegisterMethodError, RpcResult as JsonResult},
     proc_macros::rpc,
 };
 use std::sync::Arc;
 
+pub use confidential::OVERRIDES_REFUSED;
 pub use simulate::SimulateError;
 
 /// revm's cached state over the state of a stored block.
@@ -36,7 +39,7 @@ pub(crate) type CallState =
 #[rpc(server, namespace = "eth")]
 pub trait EthCallApi {
     /// Executes a call without creating a transaction.
-    #[method(name = "call")]
+    #[method(name = "call", with_extensions)]
     fn call(
         &self,
         request: TransactionRequest,
@@ -45,7 +48,7 @@ pub trait EthCallApi {
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> JsonResult<Bytes>;
     /// Gas a transaction needs.
-    #[method(name = "estimateGas")]
+    #[method(name = "estimateGas", with_extensions)]
     fn estimate_gas(
         &self,
         request: TransactionRequest,
@@ -54,7 +57,7 @@ pub trait EthCallApi {
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> JsonResult<U256>;
     /// The access list a transaction would use, and its gas with that list.
-    #[method(name = "createAccessList")]
+    #[method(name = "createAccessList", with_extensions)]
     fn create_access_list(
         &self,
         request: TransactionRequest,
@@ -62,14 +65,14 @@ pub trait EthCallApi {
         state_overrides: Option<StateOverride>,
     ) -> JsonResult<AccessListResult>;
     /// Simulates a chain of blocks of calls on top of a block.
-    #[method(name = "simulateV1")]
+    #[method(name = "simulateV1", with_extensions)]
     fn simulate_v1(
         &self,
         payload: SimulatePayload,
         block: Option<BlockId>,
     ) -> JsonResult<Vec<SimulatedBlock<Block>>>;
     /// Signs with a dev key and submits.
-    #[method(name = "sendTransaction")]
+    #[method(name = "sendTransaction", with_extensions)]
     fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256>;
 }
 
@@ -79,14 +82,29 @@ pub struct EthCallRpc {
     ctx: Arc<RpcContext>,
 }
 
+impl EthCallRpc {
+    /// The server over `ctx` (its policy decides what each caller may run).
+    pub fn new(ctx: Arc<RpcContext>) -> Self {
+        Self { ctx }
+    }
+}
+
 impl EthCallApiServer for EthCallRpc {
     fn call(
         &self,
-        request: TransactionRequest,
+        ext: &Extensions,
+        mut request: TransactionRequest,
         block: Option<BlockId>,
         state_overrides: Option<StateOverride>,
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> JsonResult<Bytes> {
+        let viewer = self.ctx.viewer(ext);
+        confidential::bind_from(&viewer, &mut request)?;
+        confidential::check_overrides(
+            &viewer,
+            state_overrides.as_ref(),
+            block_overrides.as_deref(),
+        )?;
         Ok(call::call(
             &self.ctx,
             request,
@@ -98,11 +116,19 @@ impl EthCallApiServer for EthCallRpc {
 
     fn estimate_gas(
         &self,
-        request: TransactionRequest,
+        ext: &Extensions,
+        mut request: TransactionRequest,
         block: Option<BlockId>,
         state_overrides: Option<StateOverride>,
         block_overrides: Option<Box<BlockOverrides>>,
     ) -> JsonResult<U256> {
+        let viewer = self.ctx.viewer(ext);
+        confidential::bind_from(&viewer, &mut request)?;
+        confidential::check_overrides(
+            &viewer,
+            state_overrides.as_ref(),
+            block_overrides.as_deref(),
+        )?;
         let gas = estimate::estimate_gas(
             &self.ctx,
             request,
@@ -115,10 +141,14 @@ impl EthCallApiServer for EthCallRpc {
 
     fn create_access_list(
         &self,
-        request: TransactionRequest,
+        ext: &Extensions,
+        mut request: TransactionRequest,
         block: Option<BlockId>,
         state_overrides: Option<StateOverride>,
     ) -> JsonResult<AccessListResult> {
+        let viewer = self.ctx.viewer(ext);
+        confidential::bind_from(&viewer, &mut request)?;
+        confidential::check_overrides(&viewer, state_overrides.as_ref(), None)?;
         Ok(access_list::create_access_list(
             &self.ctx,
             request,
@@ -129,13 +159,21 @@ impl EthCallApiServer for EthCallRpc {
 
     fn simulate_v1(
         &self,
-        payload: SimulatePayload,
+        ext: &Extensions,
+        mut payload: SimulatePayload,
         block: Option<BlockId>,
     ) -> JsonResult<Vec<SimulatedBlock<Block>>> {
+        confidential::guard_simulation(&self.ctx.viewer(ext), &mut payload)?;
         Ok(simulate::simulate(&self.ctx, payload, block)?)
     }
 
-    fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256> {
+    fn send_transaction(&self, ext: &Extensions, request: TransactionRequest) -> JsonResult<B256> {
+        // Someone else's address gets the answer an address without a key gets.
+        if let Some(from) = request.from
+            && !self.ctx.viewer(ext).acts_as(&from)
+        {
+            return Err(RpcError::UnknownAccount.into());
+        }
         Ok(send::sign_and_send(&self.ctx, request)?)
     }
 }
@@ -143,6 +181,6 @@ impl EthCallApiServer for EthCallRpc {
 /// The request-execution methods, ready to merge into the server's module.
 pub fn module(ctx: Arc<RpcContext>) -> Result<RpcModule<()>, RegisterMethodError> {
     let mut module = RpcModule::new(());
-    module.merge(EthCallRpc { ctx }.into_rpc())?;
+    module.merge(EthCallRpc::new(ctx).into_rpc())?;
     Ok(module)
 }

@@ -9,12 +9,17 @@ use crate::{
     logs::{QueryLimits, query_logs, range_logs},
     pending::pending_transaction,
     subscribe::serve_subscription,
+    visible::restricting,
 };
 use alloy_rpc_types_eth::{BlockNumberOrTag, Log as RpcLog, Transaction};
+use cloister_policy::Caller;
 use cloister_primitives::B256;
-use cloister_rpc::RpcContext;
+use cloister_rpc::{
+    RpcContext,
+    access::{caller_of, method_of},
+};
 use jsonrpsee::{
-    PendingSubscriptionSink,
+    Extensions, PendingSubscriptionSink,
     core::{RpcResult as JsonResult, SubscriptionResult},
     proc_macros::rpc,
 };
@@ -38,28 +43,28 @@ pub enum FilterChanges {
 #[rpc(server, namespace = "eth")]
 pub trait EthFilterApi {
     /// Logs matching a filter (EIP-234 block hash or a block range).
-    #[method(name = "getLogs")]
+    #[method(name = "getLogs", with_extensions)]
     async fn logs(&self, filter: Value) -> JsonResult<Vec<RpcLog>>;
     /// Installs a log filter; returns its id.
-    #[method(name = "newFilter")]
+    #[method(name = "newFilter", with_extensions)]
     fn new_filter(&self, filter: Value) -> JsonResult<String>;
     /// Installs a new-block filter; returns its id.
-    #[method(name = "newBlockFilter")]
+    #[method(name = "newBlockFilter", with_extensions)]
     fn new_block_filter(&self) -> JsonResult<String>;
     /// Installs a pending-transaction filter (hashes, or whole transactions with `true`).
-    #[method(name = "newPendingTransactionFilter")]
+    #[method(name = "newPendingTransactionFilter", with_extensions)]
     fn new_pending_transaction_filter(&self, full: Option<bool>) -> JsonResult<String>;
     /// What a filter saw since it was last polled.
-    #[method(name = "getFilterChanges")]
+    #[method(name = "getFilterChanges", with_extensions)]
     async fn filter_changes(&self, id: String) -> JsonResult<FilterChanges>;
     /// Every log matching an installed log filter's criteria.
-    #[method(name = "getFilterLogs")]
+    #[method(name = "getFilterLogs", with_extensions)]
     async fn filter_logs(&self, id: String) -> JsonResult<Vec<RpcLog>>;
     /// Removes a filter; false when it did not exist.
-    #[method(name = "uninstallFilter")]
+    #[method(name = "uninstallFilter", with_extensions)]
     fn uninstall_filter(&self, id: String) -> JsonResult<bool>;
     /// Streams `newHeads`, `logs` or `newPendingTransactions` (WebSocket only).
-    #[subscription(name = "subscribe" => "subscription", unsubscribe = "unsubscribe", item = Value)]
+    #[subscription(name = "subscribe" => "subscription", unsubscribe = "unsubscribe", item = Value, with_extensions)]
     async fn subscribe(&self, kind: String, params: Option<Value>) -> SubscriptionResult;
 }
 
@@ -89,20 +94,33 @@ impl EthFilterRpc {
         &self.filters
     }
 
-    /// Runs a log search on the blocking pool, against one snapshot of the chain.
-    async fn search(&self, criteria: LogCriteria) -> FilterResult<Vec<RpcLog>> {
+    /// Runs a log search for the request carrying `ext` on the blocking pool, against one
+    /// snapshot of the chain.
+    async fn search(&self, ext: &Extensions, criteria: LogCriteria) -> FilterResult<Vec<RpcLog>> {
         let ctx = self.ctx.clone();
         let limits = self.limits;
+        let (caller, method) = (caller_of(ext), method_of(ext).to_owned());
         tokio::task::spawn_blocking(move || {
             let head = ctx.chain.head();
-            query_logs(&head.reader, head.header.number, &criteria, limits)
+            let viewer = ctx.viewer_for(caller, &method);
+            query_logs(
+                &head.reader,
+                head.header.number,
+                &criteria,
+                limits,
+                restricting(&viewer),
+            )
         })
         .await?
     }
 
-    async fn changes(&self, id: String) -> FilterResult<FilterChanges> {
+    async fn changes(&self, ext: &Extensions, id: String) -> FilterResult<FilterChanges> {
         let head = self.ctx.chain.head();
-        match self.filters.poll(&id, head.header.number, Instant::now())? {
+        let caller = caller_of(ext);
+        match self
+            .filters
+            .poll(&id, &caller, head.header.number, Instant::now())?
+        {
             NewSincePoll::Blocks { first, last } => {
                 let mut hashes = Vec::new();
                 for number in first..=last {
@@ -110,10 +128,12 @@ impl EthFilterRpc {
                 }
                 Ok(FilterChanges::Hashes(hashes))
             }
-            NewSincePoll::PendingTransactions { txs, full } => Ok(if full {
-                FilterChanges::Transactions(txs.iter().map(|tx| pending_transaction(tx)).collect())
-            } else {
-                FilterChanges::Hashes(txs.iter().map(|tx| tx.hash).collect())
+            NewSincePoll::PendingTransactions { mut txs, full } => Ok({
+                let viewer = self.ctx.viewer(ext);
+                if !viewer.sees_everything() {
+                    txs.retain(|tx| viewer.pooled(&tx.tx));
+                }
+                pending_changes(&txs, full)
             }),
             NewSincePoll::Logs {
                 criteria,
@@ -129,13 +149,31 @@ impl EthFilterRpc {
                     max_block_range: 0,
                     max_results: 0,
                 };
+                let (ctx, method) = (self.ctx.clone(), method_of(ext).to_owned());
                 let logs = tokio::task::spawn_blocking(move || {
-                    range_logs(&head.reader, &criteria, first, last, no_limits)
+                    let viewer = ctx.viewer_for(caller, &method);
+                    range_logs(
+                        &head.reader,
+                        &criteria,
+                        first,
+                        last,
+                        no_limits,
+                        restricting(&viewer),
+                    )
                 })
                 .await??;
                 Ok(FilterChanges::Logs(logs))
             }
         }
+    }
+}
+
+/// Pending transactions as `eth_getFilterChanges` reports them.
+fn pending_changes(txs: &[Arc<cloister_txpool::PooledTx>], full: bool) -> FilterChanges {
+    if full {
+        FilterChanges::Transactions(txs.iter().map(|tx| pending_transaction(tx)).collect())
+    } else {
+        FilterChanges::Hashes(txs.iter().map(|tx| tx.hash).collect())
     }
 }
 
@@ -157,13 +195,13 @@ fn clamp_to_bounds(criteria: &LogCriteria, first: u64, last: u64) -> (u64, u64) 
 
 #[jsonrpsee::core::async_trait]
 impl EthFilterApiServer for EthFilterRpc {
-    async fn logs(&self, filter: Value) -> JsonResult<Vec<RpcLog>> {
+    async fn logs(&self, ext: &Extensions, filter: Value) -> JsonResult<Vec<RpcLog>> {
         let criteria = LogCriteria::from_json(&filter, 0)?;
         criteria.check_limits()?;
-        Ok(self.search(criteria).await?)
+        Ok(self.search(ext, criteria).await?)
     }
 
-    fn new_filter(&self, filter: Value) -> JsonResult<String> {
+    fn new_filter(&self, ext: &Extensions, filter: Value) -> JsonResult<String> {
         let criteria = LogCriteria::from_json(&filter, 0)?;
         criteria.check_limits()?;
         criteria.check_live_range()?;
@@ -173,47 +211,61 @@ impl EthFilterApiServer for EthFilterRpc {
                 criteria,
                 next_block,
             },
+            caller_of(ext),
             Instant::now(),
         ))
     }
 
-    fn new_block_filter(&self) -> JsonResult<String> {
+    fn new_block_filter(&self, ext: &Extensions) -> JsonResult<String> {
         let next_block = self.ctx.chain.head().header.number + 1;
-        Ok(self
-            .filters
-            .install(FilterKind::Blocks { next_block }, Instant::now()))
+        Ok(self.filters.install(
+            FilterKind::Blocks { next_block },
+            caller_of(ext),
+            Instant::now(),
+        ))
     }
 
-    fn new_pending_transaction_filter(&self, full: Option<bool>) -> JsonResult<String> {
+    fn new_pending_transaction_filter(
+        &self,
+        ext: &Extensions,
+        full: Option<bool>,
+    ) -> JsonResult<String> {
         Ok(self.filters.install(
             FilterKind::PendingTransactions {
                 receiver: self.ctx.pool.subscribe_pending(),
                 full: full.unwrap_or(false),
             },
+            caller_of(ext),
             Instant::now(),
         ))
     }
 
-    async fn filter_changes(&self, id: String) -> JsonResult<FilterChanges> {
-        Ok(self.changes(id).await?)
+    async fn filter_changes(&self, ext: &Extensions, id: String) -> JsonResult<FilterChanges> {
+        Ok(self.changes(ext, id).await?)
     }
 
-    async fn filter_logs(&self, id: String) -> JsonResult<Vec<RpcLog>> {
-        let criteria = self.filters.log_criteria(&id, Instant::now())?;
-        Ok(self.search(criteria).await?)
+    async fn filter_logs(&self, ext: &Extensions, id: String) -> JsonResult<Vec<RpcLog>> {
+        let criteria = self
+            .filters
+            .log_criteria(&id, &caller_of(ext), Instant::now())?;
+        Ok(self.search(ext, criteria).await?)
     }
 
-    fn uninstall_filter(&self, id: String) -> JsonResult<bool> {
-        Ok(self.filters.uninstall(&id, Instant::now()))
+    fn uninstall_filter(&self, ext: &Extensions, id: String) -> JsonResult<bool> {
+        Ok(self
+            .filters
+            .uninstall(&id, &caller_of(ext), Instant::now()))
     }
 
     async fn subscribe(
         &self,
         pending: PendingSubscriptionSink,
+        ext: &Extensions,
         kind: String,
         params: Option<Value>,
     ) -> SubscriptionResult {
-        serve_subscription(self.ctx.clone(), pending, kind, params).await;
+        let caller: Caller = caller_of(ext);
+        serve_subscription(self.ctx.clone(), pending, caller, kind, params).await;
         Ok(())
     }
 }

@@ -57,6 +57,9 @@ pub enum FilterError {
     /// The blocking task that read the chain did not finish.
     #[error("log query task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// Deciding what the caller may see failed (a storage read under the policy).
+    #[error(transparent)]
+    Policy(#[from] RpcError),
 }
 
 impl FilterError {
@@ -71,6 +74,10 @@ impl FilterError {
 
 impl From<FilterError> for ErrorObjectOwned {
     fn from(err: FilterError) -> Self {
+        let err = match err {
+            FilterError::Policy(err) => return err.into(),
+            other => other,
+        };
         if matches!(err, FilterError::Storage(_) | FilterError::Task(_)) {
             return RpcError::internal(err).into();
         }
@@ -84,6 +91,7 @@ impl From<FilterError> for ErrorObjectOwned {
             FilterError::UnknownSubscription(_) => METHOD_NOT_FOUND_CODE,
             FilterError::Storage(_)
             | FilterError::Task(_)
+            | FilterError::Policy(_)
             | FilterError::TooManyResults(_)
             | FilterError::ExceedCriteriaLimit
             | FilterError::UnknownBlock

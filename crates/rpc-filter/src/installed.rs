@@ -2,11 +2,15 @@
 //! its expiry when nobody polls it. Block and log filters remember the next block to report and
 //! read new blocks from storage when polled, so they need no task of their own; pending-
 //! transaction filters hold a receiver on the pool's broadcast, drained at each poll.
+//!
+//! Each filter belongs to the caller that installed it: to anyone else its id behaves exactly
+//! like an unknown one, so filter ids reveal nothing across callers.
 
 use crate::{
     criteria::LogCriteria,
     error::{FilterError, FilterResult},
 };
+use cloister_policy::Caller;
 use cloister_rpc::new_id;
 use cloister_txpool::PooledTx;
 use parking_lot::Mutex;
@@ -72,7 +76,15 @@ pub enum NewSincePoll {
 #[derive(Debug)]
 struct Installed {
     kind: FilterKind,
+    owner: Caller,
     last_poll: Instant,
+}
+
+impl Installed {
+    /// Whether `caller` is the one who installed it (same proven address, or both anonymous).
+    fn belongs_to(&self, caller: &Caller) -> bool {
+        self.owner.address == caller.address
+    }
 }
 
 /// Every installed filter of one server.
@@ -96,8 +108,8 @@ impl FilterStore {
         self.timeout
     }
 
-    /// Installs a filter and returns its id.
-    pub fn install(&self, kind: FilterKind, now: Instant) -> String {
+    /// Installs a filter of `owner` and returns its id.
+    pub fn install(&self, kind: FilterKind, owner: Caller, now: Instant) -> String {
         let id = new_id();
         let mut filters = self.filters.lock();
         self.sweep_locked(&mut filters, now);
@@ -105,16 +117,20 @@ impl FilterStore {
             id.clone(),
             Installed {
                 kind,
+                owner,
                 last_poll: now,
             },
         );
         id
     }
 
-    /// Removes a filter; false when there was none with this id.
-    pub fn uninstall(&self, id: &str, now: Instant) -> bool {
+    /// Removes `caller`'s filter `id`; false when `caller` has none with this id.
+    pub fn uninstall(&self, id: &str, caller: &Caller, now: Instant) -> bool {
         let mut filters = self.filters.lock();
         self.sweep_locked(&mut filters, now);
+        if !filters.get(id).is_some_and(|f| f.belongs_to(caller)) {
+            return false;
+        }
         filters.remove(id).is_some()
     }
 
@@ -133,11 +149,21 @@ impl FilterStore {
         self.len() == 0
     }
 
-    /// Takes what filter `id` has to report given head block `head`, and restarts its timeout.
-    pub fn poll(&self, id: &str, head: u64, now: Instant) -> FilterResult<NewSincePoll> {
+    /// Takes what `caller`'s filter `id` has to report given head block `head`, and restarts
+    /// its timeout.
+    pub fn poll(
+        &self,
+        id: &str,
+        caller: &Caller,
+        head: u64,
+        now: Instant,
+    ) -> FilterResult<NewSincePoll> {
         let mut filters = self.filters.lock();
         self.sweep_locked(&mut filters, now);
-        let filter = filters.get_mut(id).ok_or(FilterError::FilterNotFound)?;
+        let filter = filters
+            .get_mut(id)
+            .filter(|f| f.belongs_to(caller))
+            .ok_or(FilterError::FilterNotFound)?;
         filter.last_poll = now;
         Ok(match &mut filter.kind {
             FilterKind::Blocks { next_block } => {
@@ -172,12 +198,12 @@ impl FilterStore {
         })
     }
 
-    /// The criteria of log filter `id` (`eth_getFilterLogs`; like geth, this does not count as
-    /// a poll).
-    pub fn log_criteria(&self, id: &str, now: Instant) -> FilterResult<LogCriteria> {
+    /// The criteria of `caller`'s log filter `id` (`eth_getFilterLogs`; like geth, this does
+    /// not count as a poll).
+    pub fn log_criteria(&self, id: &str, caller: &Caller, now: Instant) -> FilterResult<LogCriteria> {
         let mut filters = self.filters.lock();
         self.sweep_locked(&mut filters, now);
-        match filters.get(id).map(|f| &f.kind) {
+        match filters.get(id).filter(|f| f.belongs_to(caller)).map(|f| &f.kind) {
             Some(FilterKind::Logs { criteria, .. }) => Ok(criteria.clone()),
             _ => Err(FilterError::FilterNotFound),
         }
@@ -195,22 +221,23 @@ mod tests {
     use super::*;
 
     const TIMEOUT: Duration = Duration::from_secs(300);
+    const ANY: Caller = Caller::ANONYMOUS;
 
     #[test]
     fn block_filters_report_each_block_once() {
         let store = FilterStore::new(TIMEOUT);
         let now = Instant::now();
-        let id = store.install(FilterKind::Blocks { next_block: 6 }, now);
+        let id = store.install(FilterKind::Blocks { next_block: 6 }, ANY, now);
         assert!(matches!(
-            store.poll(&id, 5, now).unwrap(),
+            store.poll(&id, &ANY, 5, now).unwrap(),
             NewSincePoll::Blocks { first: 6, last: 5 }
         ));
         assert!(matches!(
-            store.poll(&id, 8, now).unwrap(),
+            store.poll(&id, &ANY, 8, now).unwrap(),
             NewSincePoll::Blocks { first: 6, last: 8 }
         ));
         assert!(matches!(
-            store.poll(&id, 8, now).unwrap(),
+            store.poll(&id, &ANY, 8, now).unwrap(),
             NewSincePoll::Blocks { first: 9, last: 8 }
         ));
     }
@@ -219,21 +246,21 @@ mod tests {
     fn unpolled_filters_expire_and_polling_keeps_them() {
         let store = FilterStore::new(TIMEOUT);
         let start = Instant::now();
-        let polled = store.install(FilterKind::Blocks { next_block: 1 }, start);
-        let idle = store.install(FilterKind::Blocks { next_block: 1 }, start);
+        let polled = store.install(FilterKind::Blocks { next_block: 1 }, ANY, start);
+        let idle = store.install(FilterKind::Blocks { next_block: 1 }, ANY, start);
         let halfway = start + TIMEOUT / 2;
-        store.poll(&polled, 0, halfway).unwrap();
+        store.poll(&polled, &ANY, 0, halfway).unwrap();
         let later = start + TIMEOUT + Duration::from_secs(1);
         assert_eq!(store.sweep(later), 1);
         assert!(matches!(
-            store.poll(&idle, 0, later),
+            store.poll(&idle, &ANY, 0, later),
             Err(FilterError::FilterNotFound)
         ));
-        assert!(store.poll(&polled, 0, later).is_ok());
+        assert!(store.poll(&polled, &ANY, 0, later).is_ok());
         // Lazy expiry: even without a sweep, a stale filter is not found.
         let much_later = later + TIMEOUT * 2;
         assert!(matches!(
-            store.poll(&polled, 0, much_later),
+            store.poll(&polled, &ANY, 0, much_later),
             Err(FilterError::FilterNotFound)
         ));
         assert!(store.is_empty());
@@ -243,24 +270,63 @@ mod tests {
     fn uninstall_and_filter_logs_need_the_right_kind() {
         let store = FilterStore::new(TIMEOUT);
         let now = Instant::now();
-        let blocks = store.install(FilterKind::Blocks { next_block: 1 }, now);
+        let blocks = store.install(FilterKind::Blocks { next_block: 1 }, ANY, now);
         let logs = store.install(
             FilterKind::Logs {
                 criteria: LogCriteria::default(),
                 next_block: 1,
             },
+            ANY,
             now,
         );
         assert!(matches!(
-            store.log_criteria(&blocks, now),
+            store.log_criteria(&blocks, &ANY, now),
             Err(FilterError::FilterNotFound)
         ));
         assert_eq!(
-            store.log_criteria(&logs, now).unwrap(),
+            store.log_criteria(&logs, &ANY, now).unwrap(),
             LogCriteria::default()
         );
-        assert!(store.uninstall(&logs, now));
-        assert!(!store.uninstall(&logs, now));
+        assert!(store.uninstall(&logs, &ANY, now));
+        assert!(!store.uninstall(&logs, &ANY, now));
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn another_callers_filter_looks_unknown() {
+        let store = FilterStore::new(TIMEOUT);
+        let now = Instant::now();
+        let owner = Caller {
+            address: Some(cloister_primitives::Address::repeat_byte(0xa1)),
+            ..Caller::ANONYMOUS
+        };
+        let stranger = Caller {
+            address: Some(cloister_primitives::Address::repeat_byte(0xb2)),
+            ..Caller::ANONYMOUS
+        };
+        let id = store.install(
+            FilterKind::Logs {
+                criteria: LogCriteria::default(),
+                next_block: 1,
+            },
+            owner,
+            now,
+        );
+        for caller in [stranger, ANY] {
+            assert!(matches!(
+                store.poll(&id, &caller, 3, now),
+                Err(FilterError::FilterNotFound)
+            ));
+            assert!(matches!(
+                store.log_criteria(&id, &caller, now),
+                Err(FilterError::FilterNotFound)
+            ));
+            assert!(!store.uninstall(&id, &caller, now));
+        }
+        assert!(matches!(
+            store.poll(&id, &owner, 3, now).unwrap(),
+            NewSincePoll::Logs { first: 1, last: 3, .. }
+        ));
+        assert!(store.uninstall(&id, &owner, now));
     }
 }

@@ -11,6 +11,7 @@ mod installed;
 mod logs;
 mod pending;
 mod subscribe;
+mod visible;
 
 pub use api::{EthFilterApiServer, EthFilterRpc, FilterChanges};
 pub use cloister_rpc::{GethIdProvider, new_id};

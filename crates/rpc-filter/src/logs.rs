@@ -5,9 +5,11 @@
 use crate::{
     criteria::{BlockSelection, LogCriteria},
     error::{FilterError, FilterResult},
+    visible::retain_visible_logs,
 };
 use alloy_rpc_types_eth::{BlockNumberOrTag, Log as RpcLog};
 use cloister_primitives::{B256, Header};
+use cloister_rpc::access::Viewer;
 use cloister_storage::{StoreReader, StoredReceipt};
 
 /// Limits applied to one query.
@@ -58,12 +60,13 @@ pub fn resolve_range(
 }
 
 /// Every log matching `criteria` in the blocks it selects, read through `reader` whose head
-/// is `head`.
+/// is `head`; with a `viewer`, only the logs it may see (`None`: everything).
 pub fn query_logs(
     reader: &StoreReader,
     head: u64,
     criteria: &LogCriteria,
     limits: QueryLimits,
+    viewer: Option<&Viewer<'_>>,
 ) -> FilterResult<Vec<RpcLog>> {
     match &criteria.blocks {
         BlockSelection::Hash(hash) => {
@@ -71,28 +74,30 @@ pub fn query_logs(
                 .block_number(hash)?
                 .ok_or(FilterError::UnknownBlock)?;
             let mut found = Vec::new();
-            append_block_logs(reader, criteria, number, &mut found)?;
+            append_block_logs(reader, criteria, number, viewer, &mut found)?;
             check_count(&found, limits)?;
             Ok(found)
         }
         BlockSelection::Range { from, to } => {
             let (first, last) = resolve_range(*from, *to, head, limits)?;
-            range_logs(reader, criteria, first, last, limits)
+            range_logs(reader, criteria, first, last, limits, viewer)
         }
     }
 }
 
-/// Logs matching `criteria` in blocks `first..=last`.
+/// Logs matching `criteria` in blocks `first..=last` (only those `viewer` may see, if given).
+/// The result limit counts visible logs only, so it says nothing about hidden ones.
 pub fn range_logs(
     reader: &StoreReader,
     criteria: &LogCriteria,
     first: u64,
     last: u64,
     limits: QueryLimits,
+    viewer: Option<&Viewer<'_>>,
 ) -> FilterResult<Vec<RpcLog>> {
     let mut found = Vec::new();
     for number in first..=last {
-        append_block_logs(reader, criteria, number, &mut found)?;
+        append_block_logs(reader, criteria, number, viewer, &mut found)?;
         check_count(&found, limits)?;
     }
     Ok(found)
@@ -105,11 +110,13 @@ fn check_count(found: &[RpcLog], limits: QueryLimits) -> FilterResult<()> {
     Ok(())
 }
 
-/// Appends the matching logs of stored block `number` (none when its bloom rules it out).
+/// Appends the matching logs of stored block `number` (none when its bloom rules it out) that
+/// `viewer`, if given, may see.
 fn append_block_logs(
     reader: &StoreReader,
     criteria: &LogCriteria,
     number: u64,
+    viewer: Option<&Viewer<'_>>,
     found: &mut Vec<RpcLog>,
 ) -> FilterResult<()> {
     let Some(header) = reader.header(number)? else {
@@ -127,6 +134,11 @@ fn append_block_logs(
     if found.len() > start {
         // Transactions are decoded only for blocks that really hold a match.
         let transactions = reader.transactions(number)?;
+        if let Some(viewer) = viewer {
+            let mut block_logs = found.split_off(start);
+            retain_visible_logs(viewer, reader, &transactions, &receipts, &mut block_logs)?;
+            found.append(&mut block_logs);
+        }
         for log in &mut found[start..] {
             log.transaction_hash = log
                 .transaction_index

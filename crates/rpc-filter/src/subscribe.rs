@@ -1,16 +1,23 @@
 //! `eth_subscribe` streams over WebSocket: `newHeads`, `logs` and `newPendingTransactions`.
 //! Each subscription reads a broadcast channel; when it falls behind (a slow client) it skips
 //! what it missed and carries on, so block production never waits for a subscriber.
+//!
+//! A subscription keeps the caller that opened it and asks the policy about each item as it
+//! arrives: hidden logs and pending transactions are not sent, and heads lose their
+//! `logsBloom` when the caller may not see it.
 
 use crate::{
     criteria::LogCriteria,
     error::{FilterError, FilterResult},
     logs::append_receipt_logs,
     pending::pending_transaction,
+    visible::{restricting, retain_visible_logs},
 };
 use alloy_rpc_types_eth::Header as RpcHeader;
 use cloister_chain::CommittedBlock;
-use cloister_rpc::RpcContext;
+use cloister_policy::Caller;
+use cloister_primitives::Bloom;
+use cloister_rpc::{RpcContext, access::Viewer};
 use cloister_txpool::PooledTx;
 use jsonrpsee::{PendingSubscriptionSink, SubscriptionMessage, SubscriptionSink};
 use serde::Serialize;
@@ -25,11 +32,15 @@ enum Feed {
     Pending(Receiver<Arc<PooledTx>>, bool),
 }
 
-/// Handles one `eth_subscribe` call: refuses it with geth's error, or accepts it and streams
-/// until the client unsubscribes or disconnects.
+/// The method name the audit log records for reads made by subscriptions.
+const METHOD: &str = "eth_subscribe";
+
+/// Handles one `eth_subscribe` call of `caller`: refuses it with geth's error, or accepts it
+/// and streams what `caller` may see until the client unsubscribes or disconnects.
 pub async fn serve_subscription(
     ctx: Arc<RpcContext>,
     pending: PendingSubscriptionSink,
+    caller: Caller,
     kind: String,
     params: Option<Value>,
 ) {
@@ -48,23 +59,32 @@ pub async fn serve_subscription(
     match feed {
         Feed::Heads(blocks) => {
             follow(&sink, blocks, |block: Arc<CommittedBlock>| {
-                vec![RpcHeader {
+                let mut header = RpcHeader {
                     hash: block.hash,
                     inner: block.header.clone(),
                     total_difficulty: None,
                     size: None,
-                }]
+                };
+                if !ctx.viewer_for(caller, METHOD).bloom() {
+                    header.inner.logs_bloom = Bloom::ZERO;
+                }
+                vec![header]
             })
             .await
         }
         Feed::Logs(criteria, blocks) => {
             follow(&sink, blocks, |block: Arc<CommittedBlock>| {
-                block_logs(&criteria, &block)
+                let viewer = ctx.viewer_for(caller, METHOD);
+                block_logs(&criteria, &block, &ctx, restricting(&viewer))
             })
             .await
         }
         Feed::Pending(txs, full) => {
             follow(&sink, txs, move |tx: Arc<PooledTx>| {
+                let viewer = ctx.viewer_for(caller, METHOD);
+                if !viewer.pooled(&tx.tx) {
+                    return Vec::new();
+                }
                 if full {
                     vec![serde_json::to_value(pending_transaction(&tx)).unwrap_or(Value::Null)]
                 } else {
@@ -114,8 +134,14 @@ fn open_feed(ctx: &RpcContext, kind: &str, params: Option<Value>) -> FilterResul
     }
 }
 
-/// Matching logs of a freshly committed block, in order, each a notification of its own.
-fn block_logs(criteria: &LogCriteria, block: &CommittedBlock) -> Vec<alloy_rpc_types_eth::Log> {
+/// Matching logs of a freshly committed block that `viewer` (if given) may see, in order, each
+/// a notification of its own.
+fn block_logs(
+    criteria: &LogCriteria,
+    block: &CommittedBlock,
+    ctx: &RpcContext,
+    viewer: Option<&Viewer<'_>>,
+) -> Vec<alloy_rpc_types_eth::Log> {
     if !criteria.may_match(&block.header.logs_bloom) || !criteria.in_live_range(block.header.number)
     {
         return Vec::new();
@@ -128,6 +154,24 @@ fn block_logs(criteria: &LogCriteria, block: &CommittedBlock) -> Vec<alloy_rpc_t
         &block.receipts,
         &mut logs,
     );
+    if let Some(viewer) = viewer
+        && !logs.is_empty()
+    {
+        // The block's receipts are at hand, so the reader is only there for the signature.
+        let head = ctx.chain.head();
+        let checked = retain_visible_logs(
+            viewer,
+            &head.reader,
+            &block.transactions,
+            &block.receipts,
+            &mut logs,
+        );
+        if let Err(err) = checked {
+            // Fail closed: a decision that could not be made shows nothing.
+            tracing::debug!(target: "cloister::rpc::filter", %err, "log visibility undecided");
+            logs.clear();
+        }
+    }
     for log in &mut logs {
         log.transaction_hash = log
             .transaction_index

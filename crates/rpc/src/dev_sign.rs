@@ -1,5 +1,7 @@
 //! Signing with the node's own keys (dev mode only, served when `RpcContext::signers` is not
-//! empty): `eth_sign`, `personal_sign`, `eth_signTypedData_v4`, `eth_signTransaction`.
+//! empty): `eth_sign`, `personal_sign`, `eth_signTypedData_v4`, `eth_signTransaction`. Under a
+//! confidential policy a caller signs only as itself; any other key answers "unknown account",
+//! as a key the node does not hold would.
 
 use crate::{RpcContext, RpcError, RpcResult, SUGGESTED_TIP, next_block_fields, sign};
 use alloy_dyn_abi::TypedData;
@@ -7,7 +9,7 @@ use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, Transaction, TransactionReq
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use cloister_primitives::{Address, Bytes, Encodable2718};
-use jsonrpsee::{core::RpcResult as JsonResult, proc_macros::rpc};
+use jsonrpsee::{Extensions, core::RpcResult as JsonResult, proc_macros::rpc};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -15,13 +17,13 @@ use std::sync::Arc;
 #[rpc(server, namespace = "eth")]
 pub trait DevSignApi {
     /// EIP-191 signature of `data` by `address` (65 bytes, v = 27 or 28).
-    #[method(name = "sign")]
+    #[method(name = "sign", with_extensions)]
     fn sign(&self, address: Address, data: Bytes) -> JsonResult<Bytes>;
     /// EIP-712 signature of typed data by `address`.
-    #[method(name = "signTypedData_v4")]
+    #[method(name = "signTypedData_v4", with_extensions)]
     fn sign_typed_data_v4(&self, address: Address, data: TypedData) -> JsonResult<Bytes>;
     /// Fills and signs a transaction without sending it.
-    #[method(name = "signTransaction")]
+    #[method(name = "signTransaction", with_extensions)]
     fn sign_transaction(&self, request: TransactionRequest) -> JsonResult<SignedTransaction>;
 }
 
@@ -30,7 +32,7 @@ pub trait DevSignApi {
 pub trait PersonalApi {
     /// EIP-191 signature of `data` by `address` (geth's argument order; the password is
     /// ignored: dev keys are unlocked).
-    #[method(name = "sign")]
+    #[method(name = "sign", with_extensions)]
     fn sign(&self, data: Bytes, address: Address, password: Option<String>) -> JsonResult<Bytes>;
 }
 
@@ -55,34 +57,47 @@ impl DevSignRpc {
         Self { ctx }
     }
 
-    fn signer(&self, address: &Address) -> RpcResult<&PrivateKeySigner> {
+    /// The key of `address`, if the node holds it and the caller may act as it.
+    fn signer(&self, ext: &Extensions, address: &Address) -> RpcResult<&PrivateKeySigner> {
+        if !self.ctx.viewer(ext).acts_as(address) {
+            return Err(RpcError::UnknownAccount);
+        }
         self.ctx.signer(address).ok_or(RpcError::UnknownAccount)
     }
 
-    fn sign_message(&self, address: &Address, data: &[u8]) -> RpcResult<Bytes> {
+    fn sign_message(&self, ext: &Extensions, address: &Address, data: &[u8]) -> RpcResult<Bytes> {
         let signature = self
-            .signer(address)?
+            .signer(ext, address)?
             .sign_message_sync(data)
             .map_err(RpcError::internal)?;
         Ok(Bytes::from(signature.as_bytes().to_vec()))
     }
 
-    fn sign_typed(&self, address: &Address, data: &TypedData) -> RpcResult<Bytes> {
+    fn sign_typed(
+        &self,
+        ext: &Extensions,
+        address: &Address,
+        data: &TypedData,
+    ) -> RpcResult<Bytes> {
         let hash = data
             .eip712_signing_hash()
             .map_err(|e| RpcError::InvalidParams(e.to_string()))?;
         let signature = self
-            .signer(address)?
+            .signer(ext, address)?
             .sign_hash_sync(&hash)
             .map_err(RpcError::internal)?;
         Ok(Bytes::from(signature.as_bytes().to_vec()))
     }
 
-    fn sign_request(&self, mut request: TransactionRequest) -> RpcResult<SignedTransaction> {
+    fn sign_request(
+        &self,
+        ext: &Extensions,
+        mut request: TransactionRequest,
+    ) -> RpcResult<SignedTransaction> {
         let from = request
             .from
             .ok_or_else(|| RpcError::InvalidParams("from not specified".into()))?;
-        let signer = self.signer(&from)?.clone();
+        let signer = self.signer(ext, &from)?.clone();
         // geth refuses to guess the gas of a transaction it only signs.
         if request.gas.is_none() {
             return Err(RpcError::InvalidParams("gas not specified".into()));
@@ -121,21 +136,36 @@ impl DevSignRpc {
 }
 
 impl DevSignApiServer for DevSignRpc {
-    fn sign(&self, address: Address, data: Bytes) -> JsonResult<Bytes> {
-        Ok(self.sign_message(&address, &data)?)
+    fn sign(&self, ext: &Extensions, address: Address, data: Bytes) -> JsonResult<Bytes> {
+        Ok(self.sign_message(ext, &address, &data)?)
     }
 
-    fn sign_typed_data_v4(&self, address: Address, data: TypedData) -> JsonResult<Bytes> {
-        Ok(self.sign_typed(&address, &data)?)
+    fn sign_typed_data_v4(
+        &self,
+        ext: &Extensions,
+        address: Address,
+        data: TypedData,
+    ) -> JsonResult<Bytes> {
+        Ok(self.sign_typed(ext, &address, &data)?)
     }
 
-    fn sign_transaction(&self, request: TransactionRequest) -> JsonResult<SignedTransaction> {
-        Ok(self.sign_request(request)?)
+    fn sign_transaction(
+        &self,
+        ext: &Extensions,
+        request: TransactionRequest,
+    ) -> JsonResult<SignedTransaction> {
+        Ok(self.sign_request(ext, request)?)
     }
 }
 
 impl PersonalApiServer for DevSignRpc {
-    fn sign(&self, data: Bytes, address: Address, _password: Option<String>) -> JsonResult<Bytes> {
-        Ok(self.sign_message(&address, &data)?)
+    fn sign(
+        &self,
+        ext: &Extensions,
+        data: Bytes,
+        address: Address,
+        _password: Option<String>,
+    ) -> JsonResult<Bytes> {
+        Ok(self.sign_message(ext, &address, &data)?)
     }
 }

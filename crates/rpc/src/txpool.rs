@@ -1,12 +1,13 @@
 //! The `txpool_` namespace in geth's formats: senders as checksummed addresses, nonces as
-//! decimal strings, counts as hex quantities.
+//! decimal strings, counts as hex quantities. Each caller sees only the pooled transactions
+//! the policy shows it (a sender with none left is omitted).
 
-use crate::RpcContext;
+use crate::{RpcContext, access::Viewer};
 use alloy_consensus::Transaction as _;
 use alloy_rpc_types_eth::Transaction;
 use cloister_primitives::{Address, U256};
 use cloister_txpool::{PoolContent, PooledTx, TxsByNonce};
-use jsonrpsee::{core::RpcResult as JsonResult, proc_macros::rpc};
+use jsonrpsee::{Extensions, core::RpcResult as JsonResult, proc_macros::rpc};
 use serde::Serialize;
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -35,16 +36,16 @@ pub struct PoolStatus {
 #[rpc(server, namespace = "txpool")]
 pub trait TxPoolApi {
     /// How many transactions are pending and queued.
-    #[method(name = "status")]
+    #[method(name = "status", with_extensions)]
     fn status(&self) -> JsonResult<PoolStatus>;
     /// Every pooled transaction.
-    #[method(name = "content")]
+    #[method(name = "content", with_extensions)]
     fn content(&self) -> JsonResult<PendingQueued<Transaction>>;
     /// One sender's pooled transactions.
-    #[method(name = "contentFrom")]
+    #[method(name = "contentFrom", with_extensions)]
     fn content_from(&self, address: Address) -> JsonResult<PendingQueued<Transaction>>;
     /// Every pooled transaction as one line of text.
-    #[method(name = "inspect")]
+    #[method(name = "inspect", with_extensions)]
     fn inspect(&self) -> JsonResult<PendingQueued<String>>;
 }
 
@@ -115,26 +116,56 @@ fn shape<T>(content: &PoolContent, show: impl Fn(&PooledTx) -> T + Copy) -> Pend
     }
 }
 
+/// `content` without the transactions `viewer` may not see.
+fn visible_content(viewer: &Viewer<'_>, mut content: PoolContent) -> PoolContent {
+    if viewer.sees_everything() {
+        return content;
+    }
+    for groups in [&mut content.pending, &mut content.queued] {
+        for txs in groups.values_mut() {
+            txs.retain(|_, pooled| viewer.pooled(&pooled.tx));
+        }
+        groups.retain(|_, txs| !txs.is_empty());
+    }
+    content
+}
+
+fn count(groups: &BTreeMap<Address, TxsByNonce>) -> U256 {
+    U256::from(groups.values().map(TxsByNonce::len).sum::<usize>())
+}
+
 impl TxPoolApiServer for TxPoolRpc {
-    fn status(&self) -> JsonResult<PoolStatus> {
+    fn status(&self, ext: &Extensions) -> JsonResult<PoolStatus> {
+        let viewer = self.ctx.viewer(ext);
+        if viewer.sees_everything() {
+            return Ok(PoolStatus {
+                pending: U256::from(self.ctx.pool.pending_count()),
+                queued: U256::from(self.ctx.pool.queued_count()),
+            });
+        }
+        let content = visible_content(&viewer, self.ctx.pool.content());
         Ok(PoolStatus {
-            pending: U256::from(self.ctx.pool.pending_count()),
-            queued: U256::from(self.ctx.pool.queued_count()),
+            pending: count(&content.pending),
+            queued: count(&content.queued),
         })
     }
 
-    fn content(&self) -> JsonResult<PendingQueued<Transaction>> {
-        Ok(shape(&self.ctx.pool.content(), pooled_rpc_transaction))
+    fn content(&self, ext: &Extensions) -> JsonResult<PendingQueued<Transaction>> {
+        let content = visible_content(&self.ctx.viewer(ext), self.ctx.pool.content());
+        Ok(shape(&content, pooled_rpc_transaction))
     }
 
-    fn content_from(&self, address: Address) -> JsonResult<PendingQueued<Transaction>> {
-        Ok(shape(
-            &self.ctx.pool.content_from(address),
-            pooled_rpc_transaction,
-        ))
+    fn content_from(
+        &self,
+        ext: &Extensions,
+        address: Address,
+    ) -> JsonResult<PendingQueued<Transaction>> {
+        let content = visible_content(&self.ctx.viewer(ext), self.ctx.pool.content_from(address));
+        Ok(shape(&content, pooled_rpc_transaction))
     }
 
-    fn inspect(&self) -> JsonResult<PendingQueued<String>> {
-        Ok(shape(&self.ctx.pool.content(), summary))
+    fn inspect(&self, ext: &Extensions) -> JsonResult<PendingQueued<String>> {
+        let content = visible_content(&self.ctx.viewer(ext), self.ctx.pool.content());
+        Ok(shape(&content, summary))
     }
 }

@@ -65,4 +65,5 @@ const LOAD_SLOT_ONE: &str = "0x60015460005260206000f3";
 const CONTRACT: &str = "0xc200000000000000000000000000000000000000";
 
 mod call;
+mod confidential;
 mod simulate;

@@ -61,12 +61,7 @@ impl TestNode {
         &self,
         config: FilterConfig,
     ) -> (String, cloister_rpc::ServerHandle) {
-        let ctx = Arc::new(RpcContext {
-            chain: self.handle.chain.clone(),
-            pool: self.handle.pool.clone(),
-            signers: Vec::new(),
-            gas_cap: 50_000_000,
-        });
+        let ctx = Arc::new(RpcContext::new(self.handle.chain.clone(), self.handle.pool.clone(), Vec::new(), 50_000_000));
         let module = module_with_config(ctx, &config).unwrap();
         let rpc_config = RpcConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),

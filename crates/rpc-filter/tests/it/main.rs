@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod confidential;
 mod filters;
 mod get_logs;
 mod subscriptions;

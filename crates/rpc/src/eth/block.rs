@@ -1,14 +1,18 @@
-//! Blocks, transactions and receipts by number or hash.
+//! Blocks, transactions and receipts by number or hash, each cut down to what the caller may
+//! see: a hidden transaction or receipt reads as `null`, as one that does not exist.
 
+use super::visible::{filter_block, mask_with_receipts, visible_mask};
 use crate::{
     RpcContext, RpcResult,
+    access::Viewer,
     convert::{rpc_block, rpc_receipt_with_blob_fee, rpc_transaction},
 };
 use alloy_rpc_types_eth::{Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt};
 use cloister_primitives::{B256, Header, U256};
-use cloister_storage::TxLocation;
+use cloister_storage::{StoreReader, TxLocation};
 
 pub(super) fn by_number(
+    viewer: &Viewer<'_>,
     ctx: &RpcContext,
     tag: BlockNumberOrTag,
     full: bool,
@@ -16,18 +20,39 @@ pub(super) fn by_number(
     let Some(number) = ctx.block_number(tag) else {
         return Ok(None);
     };
-    Ok(rpc_block(&ctx.chain.head().reader, number, full)?)
+    visible_block(viewer, &ctx.chain.head().reader, number, full)
 }
 
-pub(super) fn by_hash(ctx: &RpcContext, hash: B256, full: bool) -> RpcResult<Option<Block>> {
+pub(super) fn by_hash(
+    viewer: &Viewer<'_>,
+    ctx: &RpcContext,
+    hash: B256,
+    full: bool,
+) -> RpcResult<Option<Block>> {
     let head = ctx.chain.head();
     let Some(number) = head.reader.block_number(&hash)? else {
         return Ok(None);
     };
-    Ok(rpc_block(&head.reader, number, full)?)
+    visible_block(viewer, &head.reader, number, full)
 }
 
-pub(super) fn transaction_by_hash(ctx: &RpcContext, hash: B256) -> RpcResult<Option<Transaction>> {
+fn visible_block(
+    viewer: &Viewer<'_>,
+    reader: &StoreReader,
+    number: u64,
+    full: bool,
+) -> RpcResult<Option<Block>> {
+    match rpc_block(reader, number, full)? {
+        Some(block) => Ok(Some(filter_block(viewer, reader, number, block)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn transaction_by_hash(
+    viewer: &Viewer<'_>,
+    ctx: &RpcContext,
+    hash: B256,
+) -> RpcResult<Option<Transaction>> {
     let head = ctx.chain.head();
     if let Some(at) = head.reader.tx_location(&hash)? {
         let (Some(tx), Some(header), Some(block_hash)) = (
@@ -37,6 +62,9 @@ pub(super) fn transaction_by_hash(ctx: &RpcContext, hash: B256) -> RpcResult<Opt
         ) else {
             return Ok(None);
         };
+        if !viewer.transaction(&head.reader, &tx, None)? {
+            return Ok(None);
+        }
         return Ok(Some(rpc_transaction(
             tx,
             &header,
@@ -44,7 +72,14 @@ pub(super) fn transaction_by_hash(ctx: &RpcContext, hash: B256) -> RpcResult<Opt
             u64::from(at.index),
         )));
     }
-    Ok(ctx.pool.get(&hash).map(|pooled| Transaction {
+    let Some(pooled) = ctx
+        .pool
+        .get(&hash)
+        .filter(|pooled| viewer.pooled(&pooled.tx))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Transaction {
         inner: pooled.tx.clone(),
         block_hash: None,
         block_number: None,
@@ -54,7 +89,11 @@ pub(super) fn transaction_by_hash(ctx: &RpcContext, hash: B256) -> RpcResult<Opt
     }))
 }
 
-pub(super) fn receipt(ctx: &RpcContext, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+pub(super) fn receipt(
+    viewer: &Viewer<'_>,
+    ctx: &RpcContext,
+    hash: B256,
+) -> RpcResult<Option<TransactionReceipt>> {
     let head = ctx.chain.head();
     let Some(at) = head.reader.tx_location(&hash)? else {
         return Ok(None);
@@ -67,6 +106,9 @@ pub(super) fn receipt(ctx: &RpcContext, hash: B256) -> RpcResult<Option<Transact
     ) else {
         return Ok(None);
     };
+    if !viewer.transaction(&head.reader, &tx, Some(stored.receipt.logs()))? {
+        return Ok(None);
+    }
     let blob_fee = blob_fee(ctx, &header);
     Ok(Some(rpc_receipt_with_blob_fee(
         &tx, stored, &header, block_hash, at, blob_fee,
@@ -90,8 +132,12 @@ pub(super) fn resolve(ctx: &RpcContext, id: BlockId) -> RpcResult<Option<u64>> {
     }
 }
 
-/// Transactions in a block; `None` for an unknown block.
-pub(super) fn transaction_count(ctx: &RpcContext, id: BlockId) -> RpcResult<Option<U256>> {
+/// Transactions in a block the caller may see; `None` for an unknown block.
+pub(super) fn transaction_count(
+    viewer: &Viewer<'_>,
+    ctx: &RpcContext,
+    id: BlockId,
+) -> RpcResult<Option<U256>> {
     let Some(number) = resolve(ctx, id)? else {
         return Ok(None);
     };
@@ -99,11 +145,17 @@ pub(super) fn transaction_count(ctx: &RpcContext, id: BlockId) -> RpcResult<Opti
     if reader.header(number)?.is_none() {
         return Ok(None);
     }
-    Ok(Some(U256::from(reader.transactions(number)?.len())))
+    let txs = reader.transactions(number)?;
+    let visible = visible_mask(viewer, reader, number, &txs)?;
+    Ok(Some(U256::from(
+        visible.iter().filter(|shown| **shown).count(),
+    )))
 }
 
-/// The transaction at `index` of a block; `None` when either does not exist.
+/// The transaction at `index` of a block; `None` when either does not exist or the caller may
+/// not see it. Indexes are the real positions: hidden transactions leave gaps.
 pub(super) fn transaction_at(
+    viewer: &Viewer<'_>,
     ctx: &RpcContext,
     id: BlockId,
     index: u64,
@@ -126,11 +178,15 @@ pub(super) fn transaction_at(
     ) else {
         return Ok(None);
     };
+    if !viewer.transaction(reader, &tx, None)? {
+        return Ok(None);
+    }
     Ok(Some(rpc_transaction(tx, &header, hash, index)))
 }
 
-/// Every receipt of a block; `None` for an unknown block.
+/// Every receipt of a block the caller may see; `None` for an unknown block.
 pub(super) fn block_receipts(
+    viewer: &Viewer<'_>,
     ctx: &RpcContext,
     id: BlockId,
 ) -> RpcResult<Option<Vec<TransactionReceipt>>> {
@@ -144,11 +200,18 @@ pub(super) fn block_receipts(
     };
     let txs = reader.transactions(number)?;
     let receipts = reader.receipts(number)?;
+    let visible = if viewer.sees_everything() {
+        vec![true; txs.len()]
+    } else {
+        mask_with_receipts(viewer, reader, &txs, &receipts)?
+    };
     let blob_fee = blob_fee(ctx, &header);
     Ok(Some(
         txs.iter()
             .zip(receipts)
             .zip(0u32..)
+            .zip(visible)
+            .filter_map(|(entry, shown)| shown.then_some(entry))
             .map(|((tx, stored), index)| {
                 let at = TxLocation {
                     block: number,

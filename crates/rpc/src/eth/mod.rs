@@ -7,6 +7,7 @@ mod fees;
 mod proof;
 pub mod send;
 pub mod state;
+mod visible;
 
 use crate::RpcContext;
 use alloy_rpc_types_eth::{
@@ -16,7 +17,7 @@ use alloy_rpc_types_eth::{
 use alloy_serde::JsonStorageKey;
 use cloister_primitives::{Address, B256, Bytes, U256};
 use config::EthConfig;
-use jsonrpsee::{core::RpcResult as JsonResult, proc_macros::rpc};
+use jsonrpsee::{Extensions, core::RpcResult as JsonResult, proc_macros::rpc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ pub trait EthApi {
     #[method(name = "blockNumber")]
     fn block_number(&self) -> JsonResult<U256>;
     /// Accounts the node signs for (dev mode).
-    #[method(name = "accounts")]
+    #[method(name = "accounts", with_extensions)]
     fn accounts(&self) -> JsonResult<Vec<Address>>;
     /// Whether the node is syncing: never, on a chain it produces.
     #[method(name = "syncing")]
@@ -42,16 +43,16 @@ pub trait EthApi {
     #[method(name = "maxPriorityFeePerGas")]
     fn max_priority_fee_per_gas(&self) -> JsonResult<U256>;
     /// Balance of an account.
-    #[method(name = "getBalance")]
+    #[method(name = "getBalance", with_extensions)]
     fn balance(&self, address: Address, block: Option<BlockId>) -> JsonResult<U256>;
     /// Nonce of an account; with "pending", counting its pooled transactions.
-    #[method(name = "getTransactionCount")]
+    #[method(name = "getTransactionCount", with_extensions)]
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> JsonResult<U256>;
     /// Code of an account.
     #[method(name = "getCode")]
     fn code(&self, address: Address, block: Option<BlockId>) -> JsonResult<Bytes>;
     /// A storage slot.
-    #[method(name = "getStorageAt")]
+    #[method(name = "getStorageAt", with_extensions)]
     fn storage_at(
         &self,
         address: Address,
@@ -59,16 +60,16 @@ pub trait EthApi {
         block: Option<BlockId>,
     ) -> JsonResult<B256>;
     /// A block by number or tag.
-    #[method(name = "getBlockByNumber")]
+    #[method(name = "getBlockByNumber", with_extensions)]
     fn block_by_number(&self, number: BlockNumberOrTag, full: bool) -> JsonResult<Option<Block>>;
     /// A block by hash.
-    #[method(name = "getBlockByHash")]
+    #[method(name = "getBlockByHash", with_extensions)]
     fn block_by_hash(&self, hash: B256, full: bool) -> JsonResult<Option<Block>>;
     /// A mined or pending transaction.
-    #[method(name = "getTransactionByHash")]
+    #[method(name = "getTransactionByHash", with_extensions)]
     fn transaction_by_hash(&self, hash: B256) -> JsonResult<Option<Transaction>>;
     /// The receipt of a mined transaction.
-    #[method(name = "getTransactionReceipt")]
+    #[method(name = "getTransactionReceipt", with_extensions)]
     fn transaction_receipt(&self, hash: B256) -> JsonResult<Option<TransactionReceipt>>;
     /// Submits a signed transaction.
     #[method(name = "sendRawTransaction")]
@@ -77,30 +78,30 @@ pub trait EthApi {
     #[method(name = "coinbase")]
     fn coinbase(&self) -> JsonResult<Address>;
     /// Transactions in a block, by hash.
-    #[method(name = "getBlockTransactionCountByHash")]
+    #[method(name = "getBlockTransactionCountByHash", with_extensions)]
     fn block_transaction_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>>;
     /// Transactions in a block, by number or tag.
-    #[method(name = "getBlockTransactionCountByNumber")]
+    #[method(name = "getBlockTransactionCountByNumber", with_extensions)]
     fn block_transaction_count_by_number(
         &self,
         number: BlockNumberOrTag,
     ) -> JsonResult<Option<U256>>;
     /// A transaction by block hash and index.
-    #[method(name = "getTransactionByBlockHashAndIndex")]
+    #[method(name = "getTransactionByBlockHashAndIndex", with_extensions)]
     fn transaction_by_block_hash_and_index(
         &self,
         hash: B256,
         index: Index,
     ) -> JsonResult<Option<Transaction>>;
     /// A transaction by block number and index.
-    #[method(name = "getTransactionByBlockNumberAndIndex")]
+    #[method(name = "getTransactionByBlockNumberAndIndex", with_extensions)]
     fn transaction_by_block_number_and_index(
         &self,
         number: BlockNumberOrTag,
         index: Index,
     ) -> JsonResult<Option<Transaction>>;
     /// Every receipt of a block.
-    #[method(name = "getBlockReceipts")]
+    #[method(name = "getBlockReceipts", with_extensions)]
     fn block_receipts(&self, block: BlockId) -> JsonResult<Option<Vec<TransactionReceipt>>>;
     /// Uncles in a block, by hash.
     #[method(name = "getUncleCountByBlockHash")]
@@ -141,7 +142,7 @@ pub trait EthApi {
         block: Option<BlockId>,
     ) -> JsonResult<EIP1186AccountProofResponse>;
     /// Many storage slots of many accounts.
-    #[method(name = "getStorageValues")]
+    #[method(name = "getStorageValues", with_extensions)]
     fn storage_values(
         &self,
         request: BTreeMap<Address, Vec<B256>>,
@@ -224,8 +225,15 @@ impl EthApiServer for EthRpc {
         Ok(U256::from(self.ctx.chain.head().header.number))
     }
 
-    fn accounts(&self) -> JsonResult<Vec<Address>> {
-        Ok(self.ctx.signers.iter().map(|s| s.address()).collect())
+    fn accounts(&self, ext: &Extensions) -> JsonResult<Vec<Address>> {
+        let viewer = self.ctx.viewer(ext);
+        Ok(self
+            .ctx
+            .signers
+            .iter()
+            .map(|s| s.address())
+            .filter(|address| viewer.acts_as(address))
+            .collect())
     }
 
     fn syncing(&self) -> JsonResult<bool> {
@@ -241,12 +249,27 @@ impl EthApiServer for EthRpc {
         Ok(U256::from(SUGGESTED_TIP))
     }
 
-    fn balance(&self, address: Address, block: Option<BlockId>) -> JsonResult<U256> {
-        Ok(state::balance(&self.ctx, address, block)?)
+    fn balance(
+        &self,
+        ext: &Extensions,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> JsonResult<U256> {
+        let balance = state::balance(&self.ctx, address, block)?;
+        Ok(state::shown(
+            self.ctx.viewer(ext).account(&address),
+            balance,
+        ))
     }
 
-    fn transaction_count(&self, address: Address, block: Option<BlockId>) -> JsonResult<U256> {
-        Ok(state::transaction_count(&self.ctx, address, block)?)
+    fn transaction_count(
+        &self,
+        ext: &Extensions,
+        address: Address,
+        block: Option<BlockId>,
+    ) -> JsonResult<U256> {
+        let nonce = state::transaction_count(&self.ctx, address, block)?;
+        Ok(state::shown(self.ctx.viewer(ext).account(&address), nonce))
     }
 
     fn code(&self, address: Address, block: Option<BlockId>) -> JsonResult<Bytes> {
@@ -255,27 +278,55 @@ impl EthApiServer for EthRpc {
 
     fn storage_at(
         &self,
+        ext: &Extensions,
         address: Address,
         slot: StorageSlot,
         block: Option<BlockId>,
     ) -> JsonResult<B256> {
-        Ok(state::storage_at(&self.ctx, address, slot.0, block)?)
+        let value = state::storage_at(&self.ctx, address, slot.0, block)?;
+        if !self.ctx.viewer(ext).storage(&address) {
+            return Ok(B256::ZERO);
+        }
+        Ok(value)
     }
 
-    fn block_by_number(&self, number: BlockNumberOrTag, full: bool) -> JsonResult<Option<Block>> {
-        Ok(block::by_number(&self.ctx, number, full)?)
+    fn block_by_number(
+        &self,
+        ext: &Extensions,
+        number: BlockNumberOrTag,
+        full: bool,
+    ) -> JsonResult<Option<Block>> {
+        Ok(block::by_number(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            number,
+            full,
+        )?)
     }
 
-    fn block_by_hash(&self, hash: B256, full: bool) -> JsonResult<Option<Block>> {
-        Ok(block::by_hash(&self.ctx, hash, full)?)
+    fn block_by_hash(&self, ext: &Extensions, hash: B256, full: bool) -> JsonResult<Option<Block>> {
+        Ok(block::by_hash(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            hash,
+            full,
+        )?)
     }
 
-    fn transaction_by_hash(&self, hash: B256) -> JsonResult<Option<Transaction>> {
-        Ok(block::transaction_by_hash(&self.ctx, hash)?)
+    fn transaction_by_hash(&self, ext: &Extensions, hash: B256) -> JsonResult<Option<Transaction>> {
+        Ok(block::transaction_by_hash(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            hash,
+        )?)
     }
 
-    fn transaction_receipt(&self, hash: B256) -> JsonResult<Option<TransactionReceipt>> {
-        Ok(block::receipt(&self.ctx, hash)?)
+    fn transaction_receipt(
+        &self,
+        ext: &Extensions,
+        hash: B256,
+    ) -> JsonResult<Option<TransactionReceipt>> {
+        Ok(block::receipt(&self.ctx.viewer(ext), &self.ctx, hash)?)
     }
 
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256> {
@@ -286,23 +337,39 @@ impl EthApiServer for EthRpc {
         Ok(self.ctx.chain.validator().unwrap_or_default())
     }
 
-    fn block_transaction_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>> {
-        Ok(block::transaction_count(&self.ctx, hash.into())?)
+    fn block_transaction_count_by_hash(
+        &self,
+        ext: &Extensions,
+        hash: B256,
+    ) -> JsonResult<Option<U256>> {
+        Ok(block::transaction_count(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            hash.into(),
+        )?)
     }
 
     fn block_transaction_count_by_number(
         &self,
+        ext: &Extensions,
         number: BlockNumberOrTag,
     ) -> JsonResult<Option<U256>> {
-        Ok(block::transaction_count(&self.ctx, number.into())?)
+        Ok(block::transaction_count(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            number.into(),
+        )?)
     }
 
     fn transaction_by_block_hash_and_index(
         &self,
+        ext: &Extensions,
         hash: B256,
         index: Index,
     ) -> JsonResult<Option<Transaction>> {
+        let viewer = self.ctx.viewer(ext);
         Ok(block::transaction_at(
+            &viewer,
             &self.ctx,
             hash.into(),
             index.0 as u64,
@@ -311,18 +378,29 @@ impl EthApiServer for EthRpc {
 
     fn transaction_by_block_number_and_index(
         &self,
+        ext: &Extensions,
         number: BlockNumberOrTag,
         index: Index,
     ) -> JsonResult<Option<Transaction>> {
+        let viewer = self.ctx.viewer(ext);
         Ok(block::transaction_at(
+            &viewer,
             &self.ctx,
             number.into(),
             index.0 as u64,
         )?)
     }
 
-    fn block_receipts(&self, block: BlockId) -> JsonResult<Option<Vec<TransactionReceipt>>> {
-        Ok(block::block_receipts(&self.ctx, block)?)
+    fn block_receipts(
+        &self,
+        ext: &Extensions,
+        block: BlockId,
+    ) -> JsonResult<Option<Vec<TransactionReceipt>>> {
+        Ok(block::block_receipts(
+            &self.ctx.viewer(ext),
+            &self.ctx,
+            block,
+        )?)
     }
 
     fn uncle_count_by_hash(&self, hash: B256) -> JsonResult<Option<U256>> {
@@ -378,10 +456,18 @@ impl EthApiServer for EthRpc {
 
     fn storage_values(
         &self,
+        ext: &Extensions,
         request: BTreeMap<Address, Vec<B256>>,
         block: Option<BlockId>,
     ) -> JsonResult<BTreeMap<Address, Vec<B256>>> {
-        Ok(proof::storage_values(&self.ctx, request, block)?)
+        let mut values = proof::storage_values(&self.ctx, request, block)?;
+        let viewer = self.ctx.viewer(ext);
+        for (address, slots) in &mut values {
+            if !viewer.storage(address) {
+                slots.iter_mut().for_each(|slot| *slot = B256::ZERO);
+            }
+        }
+        Ok(values)
     }
 
     fn config(&self) -> JsonResult<EthConfig> {

@@ -38,6 +38,11 @@ pub fn transaction_count(
     Ok(U256::from(nonce))
 }
 
+/// `value` if the caller may see it, else zero: what a nonexistent account shows.
+pub(super) fn shown(visible: bool, value: U256) -> U256 {
+    if visible { value } else { U256::ZERO }
+}
+
 pub(super) fn code(ctx: &RpcContext, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
     Ok(ctx.state_at(block)?.code(&address)?)
 }

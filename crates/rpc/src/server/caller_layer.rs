@@ -25,7 +25,7 @@ pub trait Gatekeeper: Send + Sync + std::fmt::Debug + 'static {
     fn caller_for_token(&self, token: &str) -> Option<Caller>;
     /// The caller a client certificate (SHA-256 of its DER) stands for.
     fn caller_for_certificate(&self, fingerprint: &[u8; 32]) -> Option<Caller>;
-    /// Answers a non-RPC path itself (e.g. `/signin`), or `None` to let JSON-RPC have it.
+    /// Answers a non-RPC request itself (e.g. `/signin`; `path` includes the query), or `None`.
     fn route(&self, method: &http::Method, path: &str, body: &[u8])
     -> Option<http::Response<String>>;
     /// Whether `path` is one [`Gatekeeper::route`] may answer (decided before reading a body).
@@ -117,6 +117,10 @@ where
         let path = request.uri().path().to_string();
         if gatekeeper.owns_path(&path) {
             let method = request.method().clone();
+            let path = request
+                .uri()
+                .path_and_query()
+                .map_or_else(|| path.clone(), |p| p.as_str().to_string());
             return Box::pin(async move {
                 let limited = http_body_util::Limited::new(request.into_body(), MAX_ROUTE_BODY);
                 let body = match limited.collect().await {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dev_node;
+mod policy;
 mod server;
 
 use serde_json::{Value, json};
