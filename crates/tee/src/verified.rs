@@ -1,6 +1,7 @@
 //! What a verified quote proves: the platform's TCB status and the enclave's identity.
 
 use dcap_qvl::quote::{EnclaveReport, Report, TDReport10};
+use serde::{Deserialize, Serialize};
 
 use crate::measurement::{Mr256, Mr384};
 use crate::tcb::TcbStatus;
@@ -9,8 +10,8 @@ use crate::tcb::TcbStatus;
 const SGX_ATTRIBUTE_DEBUG: u8 = 0x02;
 
 /// A quote whose signatures, certificate chains, CRLs, QE identity and TCB level all checked
-/// out against its collateral at the caller's `now`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// out against its collateral at the caller's `now`. Serializes to JSON with hex byte fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedQuote {
     /// The platform's TCB status from the TCB info collateral.
     pub tcb_status: TcbStatus,
@@ -23,7 +24,8 @@ pub struct VerifiedQuote {
 /// The attested code: an SGX enclave or a TDX trust domain.
 // One value per verification: boxing the larger TDX variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum EnclaveIdentity {
     /// An SGX enclave (quote v3).
     Sgx(SgxEnclave),
@@ -32,7 +34,7 @@ pub enum EnclaveIdentity {
 }
 
 /// The SGX enclave report inside a quote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SgxEnclave {
     /// Hash of the enclave's initial code and data.
     pub mr_enclave: Mr256,
@@ -43,13 +45,14 @@ pub struct SgxEnclave {
     /// Security version chosen by the signer.
     pub isv_svn: u16,
     /// The 64 bytes the enclave bound into the report (for RA-TLS: a key hash).
+    #[serde(with = "crate::hex_serde")]
     pub report_data: [u8; 64],
     /// Whether the enclave runs in debug mode.
     pub debug: bool,
 }
 
 /// The TDX report inside a quote (TD 1.0 fields; 1.5 extensions are not surfaced yet).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TdxDomain {
     /// Measurement of the TD's initial contents.
     pub mr_td: Mr384,
@@ -62,6 +65,7 @@ pub struct TdxDomain {
     /// Software-defined owner id.
     pub mr_owner: Mr384,
     /// The 64 bytes the TD bound into the report.
+    #[serde(with = "crate::hex_serde")]
     pub report_data: [u8; 64],
     /// Whether any TD-under-debug attribute bit is set.
     pub debug: bool,
@@ -137,5 +141,33 @@ impl TdxDomain {
             // Byte 0 of TDATTRIBUTES is the TUD group: any bit set makes the TD untrusted.
             debug: report.td_attributes[0] != 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcb::TcbStatus;
+
+    #[test]
+    fn verified_quote_json_uses_hex_and_round_trips() {
+        let quote = VerifiedQuote {
+            tcb_status: TcbStatus::UpToDate,
+            advisory_ids: vec!["INTEL-SA-00289".to_owned()],
+            identity: EnclaveIdentity::Sgx(SgxEnclave {
+                mr_enclave: Mr256::from([0xab; 32]),
+                mr_signer: Mr256::from([0xcd; 32]),
+                isv_prod_id: 1,
+                isv_svn: 2,
+                report_data: [0x11; 64],
+                debug: false,
+            }),
+        };
+        let json = serde_json::to_value(&quote).unwrap();
+        assert_eq!(json["identity"]["kind"], "sgx");
+        assert_eq!(json["identity"]["mr_enclave"], "ab".repeat(32));
+        assert_eq!(json["identity"]["report_data"], "11".repeat(64));
+        assert_eq!(json["tcb_status"], "UpToDate");
+        assert_eq!(serde_json::from_value::<VerifiedQuote>(json).unwrap(), quote);
     }
 }
