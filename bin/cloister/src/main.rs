@@ -131,18 +131,22 @@ struct NodeArgs {
 }
 
 fn main() -> eyre::Result<()> {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    use tracing_subscriber::{Layer as _, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Libraries below the node log whole requests and bodies at debug/trace; those carry
-    // confidential data, so they stay at info whatever RUST_LOG asks.
-    for quiet in ["jsonrpsee=info", "jsonrpsee_server=info", "jsonrpsee_core=info", "hyper=info", "hyper_util=info", "h2=info", "rustls=info", "tokio_rustls=info", "tower_http=info", "redb=info"] {
-        if let Ok(directive) = quiet.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    // Libraries below the node log whole requests, bodies and trie leaves (raw transactions)
+    // at debug/trace; those carry confidential data, so only the node's own targets (which keep
+    // transaction data out of their events) may log below info, whatever RUST_LOG asks.
+    let own_or_info = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.target().starts_with("cloister") || *meta.level() <= tracing::Level::INFO
+    });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(filter)
+                .with_filter(own_or_info),
+        )
         .init();
     let cli = Cli::parse();
     // Fixed thread counts: the node must run unchanged inside an enclave with a fixed thread budget.

@@ -5,6 +5,7 @@
 
 mod attest;
 mod crash;
+mod marker;
 mod node;
 mod regressions;
 mod restart;
