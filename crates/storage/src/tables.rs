@@ -37,6 +37,11 @@ pub const STORAGE_CHANGESETS: TableDefinition<&[u8; 60], &[u8; 32]> =
 pub const ACCOUNT_HISTORY: TableDefinition<&[u8; 28], ()> = TableDefinition::new("account_history");
 /// (address ‖ slot ‖ block): the blocks that changed a slot, in order.
 pub const STORAGE_HISTORY: TableDefinition<&[u8; 60], ()> = TableDefinition::new("storage_history");
+/// SHA-256 (or other 32-byte hash) of an RPC sign-in token -> the token record, encoded by the
+/// RPC layer. Only hashes are stored, so the file never holds a usable token.
+pub const AUTH_TOKENS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("auth_tokens");
+/// Sequence number -> one audit record, encoded by the RPC layer. Append-only.
+pub const AUDIT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("audit_log");
 /// Chain metadata (genesis hash, head, chain spec).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

@@ -67,6 +67,8 @@ impl StoreWriter {
         self.txn.open_table(STORAGE_CHANGESETS)?;
         self.txn.open_table(ACCOUNT_HISTORY)?;
         self.txn.open_table(STORAGE_HISTORY)?;
+        self.txn.open_table(AUTH_TOKENS)?;
+        self.txn.open_table(AUDIT_LOG)?;
         Ok(self)
     }
 

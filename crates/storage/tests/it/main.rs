@@ -1,4 +1,8 @@
 //! Integration tests of cloister-storage: a real redb file in a temp dir.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod encrypted_store;
+mod rpc_tables;
 
 use cloister_primitives::{Address, B256, Bytes, Header, U256};
 use cloister_storage::{BlockRecord, Store, StoredAccount};
