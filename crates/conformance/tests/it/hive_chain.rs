@@ -3,7 +3,6 @@
 
 use crate::conformance_dir;
 use cloister_primitives::B256;
-use cloister_storage::Store;
 
 fn expected_head() -> B256 {
     let fcu: serde_json::Value = serde_json::from_str(
@@ -31,7 +30,10 @@ fn hive_chain_imports_to_the_expected_head() {
     let again = cloister_node::import_file(datadir.path(), &fixtures.join("chain.rlp")).unwrap();
     assert_eq!((again.imported, again.skipped, again.head), (0, 54, 54));
 
-    let reader = Store::open(datadir.path()).unwrap().reader().unwrap();
+    let reader = cloister_node::open_store(datadir.path(), cloister_node::TeeMode::None)
+        .unwrap()
+        .reader()
+        .unwrap();
     assert_eq!(reader.canonical_hash(54).unwrap(), Some(expected_head()));
 }
 
