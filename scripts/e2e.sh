@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end JSON-RPC suite with real clients (ethers, viem, solc-js, cast): runs tests/e2e
 # against a fresh `cloister node --dev`, then against a fresh anvil, on free loopback ports.
-# Exits non-zero if either run fails. The servers are always stopped.
+# Then the Cloister-only suites: the sign-in page in headless Chromium and the confidential
+# ERC-20 example. Exits non-zero if any run fails. The servers are always stopped.
 #
 # Usage: scripts/e2e.sh [--only cloister|anvil] [-- NODE_TEST_ARGS...]
 #   --only NAME     run against one node only
@@ -161,6 +162,15 @@ if [ "$only" != anvil ]; then
     failed+=(cloister)
   fi
   stop_server
+fi
+
+# Cloister-only suites: the sign-in page in headless Chromium, and the confidential ERC-20
+# example (each starts its own dev node).
+if [ "$only" != anvil ] && [ -n "$cloister_bin" ]; then
+  echo "=== sign-in page in headless Chromium ===" >&2
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/signin/run.sh" || failed+=(signin)
+  echo "=== confidential ERC-20 example ===" >&2
+  CLOISTER_BIN="$cloister_bin" "$repo/examples/confidential-erc20/run.sh" || failed+=(confidential-erc20)
 fi
 
 if [ "$only" != cloister ]; then
