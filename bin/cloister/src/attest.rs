@@ -22,6 +22,34 @@ pub struct VerifyArgs {
     /// Collateral (JSON, as `cloister_attestation` returns or PCCS serves) for a real quote.
     #[arg(long)]
     pub collateral: Option<PathBuf>,
+    /// The chain's genesis.json: its `cloister.allowedMeasurements` become the allowed enclaves
+    /// and its `allowSimulatedTee` decides whether a simulated quote may pass.
+    #[arg(long)]
+    pub genesis: Option<PathBuf>,
+}
+
+/// The allow-list and simulation rule of the chain in `path`.
+fn chain_rules(path: &std::path::Path) -> eyre::Result<(Vec<EnclaveRule>, bool)> {
+    let json = std::fs::read_to_string(path)
+        .map_err(|e| eyre::eyre!("cannot read {}: {e}", path.display()))?;
+    let spec = cloister_chainspec::ChainSpec::from_genesis_json(&json)?;
+    let Some(cloister) = spec.cloister() else {
+        eyre::bail!(
+            "{} has no `cloister` section: nothing to attest",
+            path.display()
+        );
+    };
+    let rules = cloister
+        .allowed_measurements
+        .iter()
+        .map(|m| EnclaveRule {
+            mr_enclave: m.mrenclave.map(|v| Mr256::from(v.0)),
+            mr_signer: m.mrsigner.map(|v| Mr256::from(v.0)),
+            isv_prod_id: m.isv_prod_id,
+            min_isv_svn: m.isv_svn,
+        })
+        .collect();
+    Ok((rules, cloister.allow_simulated_tee))
 }
 
 /// `attest` subcommands.
@@ -46,23 +74,56 @@ pub async fn run(command: AttestCommand) -> eyre::Result<bool> {
         Some(path) => {
             let bytes = std::fs::read(path)
                 .map_err(|e| eyre::eyre!("cannot read {}: {e}", path.display()))?;
-            Some(Collateral::from_json(&bytes).map_err(|e| eyre::eyre!("{}: {e}", path.display()))?)
+            Some(
+                Collateral::from_json(&bytes)
+                    .map_err(|e| eyre::eyre!("{}: {e}", path.display()))?,
+            )
         }
         None => None,
     };
     let mut policy = VerificationPolicy::default();
+    let mut allow_simulated = args.allow_simulated;
+    let mut allowed_simulated_mrenclaves = None;
+    if let Some(path) = &args.genesis {
+        let (rules, chain_allows_simulation) = chain_rules(path)?;
+        allow_simulated = allow_simulated || chain_allows_simulation;
+        allowed_simulated_mrenclaves = Some(
+            rules
+                .iter()
+                .filter_map(|r| r.mr_enclave)
+                .collect::<Vec<_>>(),
+        );
+        policy.allowed_enclaves = rules;
+    }
     if let Some(mr) = expect {
         policy.allowed_enclaves.push(EnclaveRule::mr_enclave(mr, 0));
     }
     let mut check = RaTlsCheck::new(policy, SystemTime::now());
     check.collateral = collateral;
-    check.allow_simulated = args.allow_simulated;
+    check.allow_simulated = allow_simulated;
     check.expect_mrenclave = expect;
 
     let outcome = match fetch_server_certificate(&host, port).await {
         Ok(cert) => verify_ra_tls_certificate(&cert, &check).map_err(|e| e.to_string()),
         Err(err) => Err(format!("cannot fetch the certificate: {err}")),
     };
+    // The verifier applies the allow-list to real quotes; a simulated quote's MRENCLAVE is
+    // checked against the genesis list here (when the list names any).
+    let outcome =
+        outcome.and_then(
+            |report| match (&allowed_simulated_mrenclaves, report.mrenclave) {
+                (Some(list), Some(mr))
+                    if report.kind == cloister_tee::QuoteKind::Simulated
+                        && !list.is_empty()
+                        && !list.contains(&mr) =>
+                {
+                    Err(format!(
+                        "MRENCLAVE {mr} is not in the chain's allowedMeasurements"
+                    ))
+                }
+                _ => Ok(report),
+            },
+        );
     match outcome {
         Ok(report) => {
             let mut json = serde_json::to_value(&report)?;
@@ -83,9 +144,9 @@ pub async fn run(command: AttestCommand) -> eyre::Result<bool> {
 
 /// `https://host:port` → (host, port); IPv6 hosts in brackets.
 fn parse_url(url: &str) -> eyre::Result<(String, u16)> {
-    let rest = url
-        .strip_prefix("https://")
-        .ok_or_else(|| eyre::eyre!("the URL must start with https:// (attestation rides on TLS)"))?;
+    let rest = url.strip_prefix("https://").ok_or_else(|| {
+        eyre::eyre!("the URL must start with https:// (attestation rides on TLS)")
+    })?;
     let authority = rest.split('/').next().unwrap_or_default();
     let (host, port) = match authority.rsplit_once(':') {
         Some((host, port)) if !port.contains(']') => (host, port.parse::<u16>()?),
@@ -104,9 +165,18 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(parse_url("https://127.0.0.1:8545").unwrap(), ("127.0.0.1".into(), 8545));
-        assert_eq!(parse_url("https://[::1]:9000/rpc").unwrap(), ("::1".into(), 9000));
-        assert_eq!(parse_url("https://node.example").unwrap(), ("node.example".into(), 443));
+        assert_eq!(
+            parse_url("https://127.0.0.1:8545").unwrap(),
+            ("127.0.0.1".into(), 8545)
+        );
+        assert_eq!(
+            parse_url("https://[::1]:9000/rpc").unwrap(),
+            ("::1".into(), 9000)
+        );
+        assert_eq!(
+            parse_url("https://node.example").unwrap(),
+            ("node.example".into(), 443)
+        );
         assert!(parse_url("http://127.0.0.1:8545").is_err());
     }
 }

@@ -151,7 +151,10 @@ fn main() -> eyre::Result<()> {
     let cli = Cli::parse();
     // Fixed thread counts: the node must run unchanged inside an enclave with a fixed thread budget.
     let (workers, blocking) = match &cli.command {
-        Command::Node(args) => (args.tokio_workers.max(1), args.tokio_blocking_threads.max(1)),
+        Command::Node(args) => (
+            args.tokio_workers.max(1),
+            args.tokio_blocking_threads.max(1),
+        ),
         _ => (2, 8),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -198,7 +201,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
 async fn run_node(args: NodeArgs) -> eyre::Result<()> {
     // Inside the enclave CLOISTER_TEE=occlum is part of the measured environment; the host
     // controls argv, so it must not be able to weaken the node with flags.
-    if std::env::var("CLOISTER_TEE").is_ok_and(|v| v == "occlum") && (args.dev || args.tee != "occlum") {
+    if std::env::var("CLOISTER_TEE").is_ok_and(|v| v == "occlum")
+        && (args.dev || args.tee != "occlum")
+    {
         eyre::bail!("inside the enclave the node runs with --tee occlum and without --dev");
     }
     let datadir = match (args.datadir, args.dev) {

@@ -22,6 +22,28 @@ pub struct CloisterConfig {
     pub period_ms: Option<u64>,
     /// The initial confidentiality policy document, interpreted by `cloister-policy`.
     pub policy: serde_json::Value,
+    /// Enclave measurements allowed to run this chain's code (governance changes them later);
+    /// verifiers (`cloister attest verify --genesis`) accept a quote only if one entry matches.
+    #[serde(alias = "allowed_measurements")]
+    pub allowed_measurements: Vec<AllowedMeasurement>,
+}
+
+/// One allowed enclave: by MRENCLAVE (exact build), by MRSIGNER and product id (any build the
+/// consortium's key signs), with a minimum security version either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct AllowedMeasurement {
+    /// Exact enclave measurement (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrenclave: Option<cloister_primitives::B256>,
+    /// Hash of the enclave signer's key (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrsigner: Option<cloister_primitives::B256>,
+    /// Product id the signer gave the enclave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isv_prod_id: Option<u16>,
+    /// Lowest security version accepted.
+    pub isv_svn: u16,
 }
 
 impl CloisterConfig {
@@ -29,6 +51,13 @@ impl CloisterConfig {
     pub fn validate(&self) -> Result<(), ChainSpecError> {
         if self.validators.is_empty() {
             return Err(ChainSpecError::NoValidators);
+        }
+        if self
+            .allowed_measurements
+            .iter()
+            .any(|m| m.mrenclave.is_none() && m.mrsigner.is_none())
+        {
+            return Err(ChainSpecError::EmptyMeasurement);
         }
         let mut seen = HashSet::with_capacity(self.validators.len());
         for validator in &self.validators {

@@ -18,6 +18,9 @@ pub enum ChainSpecError {
     /// The text is not JSON, or a field has the wrong shape.
     #[error("invalid genesis JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// An allowed measurement names neither MRENCLAVE nor MRSIGNER (it would allow anything).
+    #[error("`cloister.allowedMeasurements` entries need mrenclave or mrsigner")]
+    EmptyMeasurement,
     /// The top-level JSON value is not an object.
     #[error("genesis JSON must be an object")]
     NotAnObject,

@@ -19,14 +19,26 @@ impl Drop for Killed {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts a dev node with `tee` and waits until its port accepts connections.
 fn start(tee: &str, dir: &std::path::Path) -> (Killed, u16) {
     let port = free_port();
     let child = Command::new(binary())
-        .args(["node", "--dev", "--tee", tee, "--port", &port.to_string(), "--datadir"])
+        .args([
+            "node",
+            "--dev",
+            "--tee",
+            tee,
+            "--port",
+            &port.to_string(),
+            "--datadir",
+        ])
         .arg(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -72,15 +84,67 @@ fn simulated_attestation_end_to_end() {
     let (ok, report) = verify(port, &[]);
     assert!(!ok);
     assert_eq!(report["verified"], false);
-    assert!(report["error"].as_str().unwrap().contains("SIMULATED"), "{report}");
+    assert!(
+        report["error"].as_str().unwrap().contains("SIMULATED"),
+        "{report}"
+    );
 
     // The expected measurement is the node's own: passes; another one: refused.
-    let (ok, _) = verify(port, &["--allow-simulated", "--expect-mrenclave", &mrenclave]);
+    let (ok, _) = verify(
+        port,
+        &["--allow-simulated", "--expect-mrenclave", &mrenclave],
+    );
     assert!(ok);
     let other = "11".repeat(32);
     let (ok, report) = verify(port, &["--allow-simulated", "--expect-mrenclave", &other]);
     assert!(!ok);
-    assert!(report["error"].as_str().unwrap().contains("MRENCLAVE"), "{report}");
+    assert!(
+        report["error"].as_str().unwrap().contains("MRENCLAVE"),
+        "{report}"
+    );
+}
+
+/// The dev genesis with `allowedMeasurements` set to `mrenclaves`, written into `dir`.
+fn genesis_allowing(dir: &std::path::Path, mrenclaves: &[&str]) -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../genesis/dev.json"
+    ))
+    .unwrap();
+    let mut genesis: serde_json::Value = serde_json::from_str(&text).unwrap();
+    genesis["cloister"]["allowedMeasurements"] = mrenclaves
+        .iter()
+        .map(|m| serde_json::json!({ "mrenclave": format!("0x{m}"), "isvSvn": 0 }))
+        .collect();
+    let path = dir.join(format!("genesis-{}.json", mrenclaves.len()));
+    std::fs::write(&path, genesis.to_string()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn the_chain_allow_list_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, port) = start("simulated", &dir.path().join("data"));
+    let (ok, report) = verify(port, &["--allow-simulated"]);
+    assert!(ok, "{report}");
+    let own = report["mrenclave"].as_str().unwrap().to_string();
+
+    // The dev chain allows simulation, and an empty list names no measurement.
+    let open = genesis_allowing(dir.path(), &[]);
+    assert!(verify(port, &["--genesis", &open]).0);
+    let other = "22".repeat(32);
+    let wrong = genesis_allowing(dir.path(), &[&other]);
+    let (ok, report) = verify(port, &["--genesis", &wrong]);
+    assert!(!ok);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("allowedMeasurements"),
+        "{report}"
+    );
+    let right = genesis_allowing(dir.path(), &[&other, &own]);
+    assert!(verify(port, &["--genesis", &right]).0);
 }
 
 #[test]
