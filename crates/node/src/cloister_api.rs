@@ -77,7 +77,11 @@ pub struct CloisterRpc {
 
 fn denied() -> ErrorObjectOwned {
     // The same answer an unknown method gets: a refusal reveals only the caller's role.
-    ErrorObject::owned(-32601, "the method does not exist/is not available", None::<()>)
+    ErrorObject::owned(
+        -32601,
+        "the method does not exist/is not available",
+        None::<()>,
+    )
 }
 
 fn internal(err: impl std::fmt::Display) -> ErrorObjectOwned {

@@ -127,8 +127,12 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     });
 
     let policy = security::genesis_policy(&spec)?;
-    let mut rpc_context =
-        RpcContext::new(chain.clone(), pool.clone(), dev_keys.clone(), config.rpc_gas_cap);
+    let mut rpc_context = RpcContext::new(
+        chain.clone(),
+        pool.clone(),
+        dev_keys.clone(),
+        config.rpc_gas_cap,
+    );
     rpc_context.policy = policy.clone();
     let ctx = Arc::new(rpc_context);
     let (tls, attestation) = security::tls_identity(&config, &spec)?;
@@ -161,7 +165,10 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
             std::time::Duration::from_secs(policy.document().token_lifetime_secs.max(1));
         let gate_policy = policy.clone();
         auth_config.may_sign_in = Arc::new(move |address| gate_policy.may_sign_in(address));
-        Arc::new(cloister_auth::AuthService::new(chain.store().clone(), auth_config))
+        Arc::new(cloister_auth::AuthService::new(
+            chain.store().clone(),
+            auth_config,
+        ))
     });
     module.merge(
         CloisterRpc {

@@ -94,7 +94,10 @@ pub fn tls_identity(
     }
     match &config.tls {
         TlsSource::Files { cert, key } => Ok((
-            Some(TlsIdentity::from_pem_files(cert, key).map_err(|e| NodeError::Tls(e.to_string()))?),
+            Some(
+                TlsIdentity::from_pem_files(cert, key)
+                    .map_err(|e| NodeError::Tls(e.to_string()))?,
+            ),
             none,
         )),
         TlsSource::Auto if plain_http_allowed(config, spec) => Ok((None, none)),
@@ -112,9 +115,9 @@ fn generated(config: &NodeConfig) -> Result<TlsIdentity, NodeError> {
     let certified = rcgen::generate_simple_self_signed(subject_names(config))
         .map_err(|e| NodeError::Tls(e.to_string()))?;
     let chain = vec![certified.cert.der().clone()];
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()),
-    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
     tracing::info!(
         target: "cloister::node",
         sha256 = %hex::encode(cloister_rpc::fingerprint(&chain[0])),

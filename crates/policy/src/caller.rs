@@ -96,7 +96,10 @@ mod tests {
     fn role_set_holds_what_was_added() {
         let set: RoleSet = [Role::Auditor, Role::Admin].into_iter().collect();
         assert!(set.has(Role::Auditor) && set.has(Role::Admin) && !set.has(Role::Member));
-        assert_eq!(set.iter().collect::<Vec<_>>(), vec![Role::Auditor, Role::Admin]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            vec![Role::Auditor, Role::Admin]
+        );
         assert!(!Caller::ANONYMOUS.is_authenticated());
     }
 }

@@ -2,8 +2,8 @@
 //! resource. Every function is pure and cheap (a few map lookups), so enforcement costs little.
 
 use crate::{
-    AccountVisibility, Caller, MethodClass, PolicyDocument, PolicyError, PolicyMode, Role,
-    RoleSet, SignInRule, Visibility, method,
+    AccountVisibility, Caller, MethodClass, PolicyDocument, PolicyError, PolicyMode, Role, RoleSet,
+    SignInRule, Visibility, method,
 };
 use cloister_primitives::Address;
 use std::collections::HashMap;

@@ -71,12 +71,18 @@ fn members_rule() {
 
 #[test]
 fn addresses_rule() {
-    assert_eq!(seen_by(Visibility::Addresses(vec![LISTED])), [D, A, A, A, D, U, D, A]);
+    assert_eq!(
+        seen_by(Visibility::Addresses(vec![LISTED])),
+        [D, A, A, A, D, U, D, A]
+    );
 }
 
 #[test]
 fn roles_rule() {
-    assert_eq!(seen_by(Visibility::Roles(vec![Role::Member])), [D, A, A, A, D, U, A, D]);
+    assert_eq!(
+        seen_by(Visibility::Roles(vec![Role::Member])),
+        [D, A, A, A, D, U, A, D]
+    );
 }
 
 #[test]
@@ -92,7 +98,16 @@ fn contract_rule_asks_for_non_parties_only() {
     });
     assert_eq!(
         seen,
-        [D, A, A, A, ask(Access::Deny), ask(Access::Audited), ask(Access::Deny), ask(Access::Deny)]
+        [
+            D,
+            A,
+            A,
+            A,
+            ask(Access::Deny),
+            ask(Access::Audited),
+            ask(Access::Deny),
+            ask(Access::Deny)
+        ]
     );
 }
 
@@ -129,13 +144,20 @@ fn permissive_shows_everything_to_everyone() {
     assert!(p.bloom(&Caller::ANONYMOUS));
     assert!(p.method(&Caller::ANONYMOUS, "debug_traceTransaction"));
     assert!(!p.method(&Caller::ANONYMOUS, "admin_addPeer"));
-    assert_eq!(p.call_from(&Caller::ANONYMOUS, Some(SENDER)), CallFrom::Use(Some(SENDER)));
+    assert_eq!(
+        p.call_from(&Caller::ANONYMOUS, Some(SENDER)),
+        CallFrom::Use(Some(SENDER))
+    );
 }
 
 #[test]
 fn accounts_storage_and_bloom() {
     let p = policy(Visibility::Parties);
-    let (me, auditor, stranger) = (p.caller_for(SENDER), p.caller_for(AUDITOR), p.caller_for(STRANGER));
+    let (me, auditor, stranger) = (
+        p.caller_for(SENDER),
+        p.caller_for(AUDITOR),
+        p.caller_for(STRANGER),
+    );
     assert_eq!(p.account(&me, &SENDER), Access::Allow);
     assert_eq!(p.account(&stranger, &SENDER), Access::Deny);
     assert_eq!(p.account(&auditor, &SENDER), Access::Audited);
@@ -158,7 +180,11 @@ fn methods_by_caller() {
     doc.roles.insert(AUDITOR, vec![Role::Auditor]);
     doc.anonymous_methods = vec!["eth_gasPrice".into(), "debug_traceCall".into()];
     let p = Policy::new(doc).unwrap();
-    let (anon, user, auditor) = (Caller::ANONYMOUS, p.caller_for(SENDER), p.caller_for(AUDITOR));
+    let (anon, user, auditor) = (
+        Caller::ANONYMOUS,
+        p.caller_for(SENDER),
+        p.caller_for(AUDITOR),
+    );
     for (method, anon_ok, user_ok, auditor_ok) in [
         ("eth_chainId", true, true, true),
         ("net_version", true, true, true),
@@ -212,6 +238,12 @@ fn sign_in_and_certificates() {
     assert!(p.caller_for_certificate(&[0xac; 32]).is_none());
     assert!(p.revokes_for_others(&service) && !p.revokes_for_others(&p.caller_for(SENDER)));
 
-    doc.certificates.insert("xyz".into(), CertIdentity { address: SENDER, roles: vec![] });
+    doc.certificates.insert(
+        "xyz".into(),
+        CertIdentity {
+            address: SENDER,
+            roles: vec![],
+        },
+    );
     assert!(matches!(Policy::new(doc), Err(PolicyError::Fingerprint(_))));
 }

@@ -182,7 +182,13 @@ mod tests {
         .unwrap();
         assert_eq!(doc.default_visibility, Visibility::Sender);
         assert_eq!(doc.contracts.len(), 5);
-        assert!(doc.contracts.values().any(|v| matches!(v, Visibility::Contract { gas_cap: 100_000, .. })));
+        assert!(doc.contracts.values().any(|v| matches!(
+            v,
+            Visibility::Contract {
+                gas_cap: 100_000,
+                ..
+            }
+        )));
         assert_eq!(doc.accounts, AccountVisibility::Public);
     }
 
@@ -193,7 +199,10 @@ mod tests {
             PolicyDocument::from_json(&json!({"version": 2})),
             Err(PolicyError::Version(2))
         ));
-        assert_eq!(PolicyDocument::from_json(&serde_json::Value::Null).unwrap(), PolicyDocument::default());
+        assert_eq!(
+            PolicyDocument::from_json(&serde_json::Value::Null).unwrap(),
+            PolicyDocument::default()
+        );
         let dev = PolicyDocument::from_json(&json!({"mode": "permissive"})).unwrap();
         assert_eq!(dev.mode, PolicyMode::Permissive);
     }

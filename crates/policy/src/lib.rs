@@ -19,7 +19,7 @@ pub mod method;
 pub use caller::{Caller, Role, RoleSet};
 pub use decide::{Access, CallFrom, Policy, TxAccess, TxFacts};
 pub use document::{
-    CertIdentity, PolicyDocument, PolicyMode, SignInRule, Visibility, AccountVisibility,
+    AccountVisibility, CertIdentity, PolicyDocument, PolicyMode, SignInRule, Visibility,
 };
 pub use error::PolicyError;
 pub use method::MethodClass;

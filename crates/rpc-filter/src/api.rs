@@ -252,9 +252,7 @@ impl EthFilterApiServer for EthFilterRpc {
     }
 
     fn uninstall_filter(&self, ext: &Extensions, id: String) -> JsonResult<bool> {
-        Ok(self
-            .filters
-            .uninstall(&id, &caller_of(ext), Instant::now()))
+        Ok(self.filters.uninstall(&id, &caller_of(ext), Instant::now()))
     }
 
     async fn subscribe(

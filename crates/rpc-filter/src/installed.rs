@@ -200,10 +200,19 @@ impl FilterStore {
 
     /// The criteria of `caller`'s log filter `id` (`eth_getFilterLogs`; like geth, this does
     /// not count as a poll).
-    pub fn log_criteria(&self, id: &str, caller: &Caller, now: Instant) -> FilterResult<LogCriteria> {
+    pub fn log_criteria(
+        &self,
+        id: &str,
+        caller: &Caller,
+        now: Instant,
+    ) -> FilterResult<LogCriteria> {
         let mut filters = self.filters.lock();
         self.sweep_locked(&mut filters, now);
-        match filters.get(id).filter(|f| f.belongs_to(caller)).map(|f| &f.kind) {
+        match filters
+            .get(id)
+            .filter(|f| f.belongs_to(caller))
+            .map(|f| &f.kind)
+        {
             Some(FilterKind::Logs { criteria, .. }) => Ok(criteria.clone()),
             _ => Err(FilterError::FilterNotFound),
         }
@@ -325,7 +334,11 @@ mod tests {
         }
         assert!(matches!(
             store.poll(&id, &owner, 3, now).unwrap(),
-            NewSincePoll::Logs { first: 1, last: 3, .. }
+            NewSincePoll::Logs {
+                first: 1,
+                last: 3,
+                ..
+            }
         ));
         assert!(store.uninstall(&id, &owner, now));
     }

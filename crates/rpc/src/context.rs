@@ -2,11 +2,11 @@
 //! with. Also the resolution of block parameters to a stored block.
 
 use crate::{BlockState, RpcError, RpcResult, access::AuditLog};
-use cloister_policy::Policy;
 use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{Chain, ChainHead, SnapshotAccounts};
 use cloister_evm::StateDb;
+use cloister_policy::Policy;
 use cloister_primitives::{Address, Header};
 use cloister_txpool::{AdmissionContext, TxPool};
 use std::sync::Arc;

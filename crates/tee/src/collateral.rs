@@ -42,15 +42,27 @@ impl Collateral {
         let inner: QuoteCollateralV3 = serde_json::from_slice(json)?;
         let tcb = document_window(&inner.tcb_info, "tcb_info")?;
         let qe = document_window(&inner.qe_identity, "qe_identity")?;
-        let pck_crl_issuers =
-            canonical_chain(inner.pck_crl_issuer_chain.as_bytes(), "pck_crl_issuer_chain")?;
-        canonical_chain(inner.tcb_info_issuer_chain.as_bytes(), "tcb_info_issuer_chain")?;
-        canonical_chain(inner.qe_identity_issuer_chain.as_bytes(), "qe_identity_issuer_chain")?;
+        let pck_crl_issuers = canonical_chain(
+            inner.pck_crl_issuer_chain.as_bytes(),
+            "pck_crl_issuer_chain",
+        )?;
+        canonical_chain(
+            inner.tcb_info_issuer_chain.as_bytes(),
+            "tcb_info_issuer_chain",
+        )?;
+        canonical_chain(
+            inner.qe_identity_issuer_chain.as_bytes(),
+            "qe_identity_issuer_chain",
+        )?;
         let window = CollateralWindow {
             not_before: tcb.not_before.max(qe.not_before),
             not_after: tcb.not_after.min(qe.not_after),
         };
-        Ok(Self { inner, pck_crl_issuers, window })
+        Ok(Self {
+            inner,
+            pck_crl_issuers,
+            window,
+        })
     }
 
     /// Serializes back to the same JSON format, e.g. to hand it to a remote verifier.
@@ -73,7 +85,10 @@ fn document_window(
     let dates: DocumentDates = serde_json::from_str(document_json)?;
     let not_before = unix_seconds(dates.issue_date.as_deref(), document, "issueDate")?;
     let not_after = unix_seconds(dates.next_update.as_deref(), document, "nextUpdate")?;
-    Ok(CollateralWindow { not_before, not_after })
+    Ok(CollateralWindow {
+        not_before,
+        not_after,
+    })
 }
 
 fn unix_seconds(
@@ -108,7 +123,10 @@ mod tests {
         let err = document_window(r#"{"issueDate":"2025-06-19T10:00:00Z"}"#, "qe_identity");
         assert!(matches!(
             err,
-            Err(VerifyError::CollateralField { document: "qe_identity", field: "nextUpdate" })
+            Err(VerifyError::CollateralField {
+                document: "qe_identity",
+                field: "nextUpdate"
+            })
         ));
     }
 }

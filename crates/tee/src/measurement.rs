@@ -100,7 +100,13 @@ mod tests {
     #[test]
     fn wrong_length_is_refused() {
         let err = "11".repeat(31).parse::<Mr256>().unwrap_err();
-        assert_eq!(err, ParseDigestError::WrongLength { found: 31, expected: 32 });
+        assert_eq!(
+            err,
+            ParseDigestError::WrongLength {
+                found: 31,
+                expected: 32
+            }
+        );
         assert!("zz".parse::<Mr384>().is_err());
     }
 }

@@ -60,7 +60,11 @@ impl Default for VerificationPolicy {
 impl EnclaveRule {
     /// A rule allowing exactly this code measurement.
     pub fn mr_enclave(mr_enclave: Mr256, min_isv_svn: u16) -> Self {
-        Self { mr_enclave: Some(mr_enclave), min_isv_svn, ..Self::default() }
+        Self {
+            mr_enclave: Some(mr_enclave),
+            min_isv_svn,
+            ..Self::default()
+        }
     }
 
     /// A rule allowing every enclave of this signer and product.
@@ -139,10 +143,16 @@ impl VerificationPolicy {
     }
 
     fn check_domain(&self, domain: &TdxDomain) -> Result<(), PolicyViolation> {
-        if self.allowed_tds.iter().any(|rule| rule.mr_td == domain.mr_td) {
+        if self
+            .allowed_tds
+            .iter()
+            .any(|rule| rule.mr_td == domain.mr_td)
+        {
             Ok(())
         } else {
-            Err(PolicyViolation::TdNotAllowed { mr_td: domain.mr_td })
+            Err(PolicyViolation::TdNotAllowed {
+                mr_td: domain.mr_td,
+            })
         }
     }
 }
@@ -167,13 +177,19 @@ mod tests {
     }
 
     fn policy_with(rules: Vec<EnclaveRule>) -> VerificationPolicy {
-        VerificationPolicy { allowed_enclaves: rules, ..VerificationPolicy::default() }
+        VerificationPolicy {
+            allowed_enclaves: rules,
+            ..VerificationPolicy::default()
+        }
     }
 
     #[test]
     fn debug_enclave_is_refused_even_when_listed() {
         let policy = policy_with(vec![EnclaveRule::mr_enclave(Mr256::from([1; 32]), 0)]);
-        assert_eq!(policy.check(&enclave(true, 5)), Err(PolicyViolation::DebugEnclave));
+        assert_eq!(
+            policy.check(&enclave(true, 5)),
+            Err(PolicyViolation::DebugEnclave)
+        );
         assert_eq!(policy.check(&enclave(false, 5)), Ok(()));
     }
 
@@ -183,7 +199,10 @@ mod tests {
         let policy = policy_with(vec![EnclaveRule::mr_signer(signer, 7, 5)]);
         assert_eq!(
             policy.check(&enclave(false, 4)),
-            Err(PolicyViolation::IsvSvnTooLow { isv_svn: 4, min_isv_svn: 5 })
+            Err(PolicyViolation::IsvSvnTooLow {
+                isv_svn: 4,
+                min_isv_svn: 5
+            })
         );
         assert_eq!(policy.check(&enclave(false, 5)), Ok(()));
         // Same signer, other product: not named.
@@ -201,18 +220,32 @@ mod tests {
         quote.tcb_status = TcbStatus::OutOfDate;
         assert!(matches!(
             policy.check(&quote),
-            Err(PolicyViolation::TcbStatusNotAccepted { status: TcbStatus::OutOfDate, .. })
+            Err(PolicyViolation::TcbStatusNotAccepted {
+                status: TcbStatus::OutOfDate,
+                ..
+            })
         ));
     }
 
     #[test]
     fn validate_refuses_open_or_closed_policies() {
         let open = policy_with(vec![EnclaveRule::default()]);
-        assert_eq!(open.validate(), Err(PolicyConfigError::RuleWithoutMeasurement { index: 0 }));
-        let closed = VerificationPolicy { accepted_tcb_statuses: vec![], ..Default::default() };
-        assert_eq!(closed.validate(), Err(PolicyConfigError::NoAcceptedTcbStatus));
-        let revoked =
-            VerificationPolicy { accepted_tcb_statuses: vec![TcbStatus::Revoked], ..Default::default() };
+        assert_eq!(
+            open.validate(),
+            Err(PolicyConfigError::RuleWithoutMeasurement { index: 0 })
+        );
+        let closed = VerificationPolicy {
+            accepted_tcb_statuses: vec![],
+            ..Default::default()
+        };
+        assert_eq!(
+            closed.validate(),
+            Err(PolicyConfigError::NoAcceptedTcbStatus)
+        );
+        let revoked = VerificationPolicy {
+            accepted_tcb_statuses: vec![TcbStatus::Revoked],
+            ..Default::default()
+        };
         assert_eq!(revoked.validate(), Err(PolicyConfigError::RevokedAccepted));
         assert_eq!(VerificationPolicy::default().validate(), Ok(()));
     }
@@ -221,7 +254,10 @@ mod tests {
     fn policy_json_round_trips() {
         let policy = policy_with(vec![EnclaveRule::mr_signer(Mr256::from([2; 32]), 7, 3)]);
         let json = serde_json::to_string(&policy).unwrap();
-        assert_eq!(serde_json::from_str::<VerificationPolicy>(&json).unwrap(), policy);
+        assert_eq!(
+            serde_json::from_str::<VerificationPolicy>(&json).unwrap(),
+            policy
+        );
         assert!(serde_json::from_str::<VerificationPolicy>(r#"{"allow_debug":true}"#).is_err());
     }
 }

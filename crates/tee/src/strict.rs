@@ -38,7 +38,9 @@ pub(crate) fn check_quote(quote: &[u8], parsed: &Quote) -> Result<Vec<Pem>, Veri
         .ok()
         .and_then(|auth_len| signed_length.checked_add(4)?.checked_add(auth_len))
         .ok_or_else(|| noncanonical("quote length"))?;
-    let padding = quote.get(declared_end..).ok_or_else(|| noncanonical("quote length"))?;
+    let padding = quote
+        .get(declared_end..)
+        .ok_or_else(|| noncanonical("quote length"))?;
     if padding.iter().any(|byte| *byte != 0) {
         return Err(noncanonical("quote padding"));
     }
@@ -51,15 +53,20 @@ pub(crate) const INTEL_SGX_ROOT_CA_DER: &[u8] = include_bytes!("intel_sgx_root_c
 /// Parses a PEM certificate chain and requires it to be exactly the canonical encoding (LF
 /// line ends, 64-column base64) of its certificates, optionally followed by NUL terminators.
 pub(crate) fn canonical_chain(text: &[u8], what: &'static str) -> Result<Vec<Pem>, VerifyError> {
-    let unterminated_len = text.iter().rposition(|byte| *byte != 0).map_or(0, |last| last + 1);
+    let unterminated_len = text
+        .iter()
+        .rposition(|byte| *byte != 0)
+        .map_or(0, |last| last + 1);
     let (body, _nuls) = text.split_at(unterminated_len);
     let certificates = pem::parse_many(body).map_err(|_| noncanonical(what))?;
     if certificates.is_empty() || certificates.iter().any(|cert| cert.tag() != PEM_TAG) {
         return Err(noncanonical(what));
     }
     let config = EncodeConfig::new().set_line_ending(LineEnding::LF);
-    let canonical: String =
-        certificates.iter().map(|cert| pem::encode_config(cert, config)).collect();
+    let canonical: String = certificates
+        .iter()
+        .map(|cert| pem::encode_config(cert, config))
+        .collect();
     if canonical.as_bytes() != body {
         return Err(noncanonical(what));
     }
@@ -82,5 +89,9 @@ pub(crate) fn check_pck_crl_issuer_chain(
             .iter()
             .zip(pck_crl_issuer_chain)
             .all(|(a, b)| a.contents() == b.contents());
-    if same { Ok(()) } else { Err(noncanonical("PCK CRL issuer chain")) }
+    if same {
+        Ok(())
+    } else {
+        Err(noncanonical("PCK CRL issuer chain"))
+    }
 }

@@ -168,6 +168,9 @@ mod tests {
         assert_eq!(json["identity"]["mr_enclave"], "ab".repeat(32));
         assert_eq!(json["identity"]["report_data"], "11".repeat(64));
         assert_eq!(json["tcb_status"], "UpToDate");
-        assert_eq!(serde_json::from_value::<VerifiedQuote>(json).unwrap(), quote);
+        assert_eq!(
+            serde_json::from_value::<VerifiedQuote>(json).unwrap(),
+            quote
+        );
     }
 }

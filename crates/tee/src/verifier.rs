@@ -75,13 +75,18 @@ impl QuoteVerifier {
             });
         }
         if now_secs > window.not_after {
-            return Err(VerifyError::CollateralExpired { not_after: window.not_after, now: now_secs });
+            return Err(VerifyError::CollateralExpired {
+                not_after: window.not_after,
+                now: now_secs,
+            });
         }
         let report = dcap_qvl::verify::QuoteVerifier::<RustCryptoConfig>::new_with_config(
             strict::INTEL_SGX_ROOT_CA_DER.to_vec(),
         )
-            .verify(quote, &collateral.inner, now_secs)
-            .map_err(|err| VerifyError::Dcap { reason: format!("{err:#}") })?;
+        .verify(quote, &collateral.inner, now_secs)
+        .map_err(|err| VerifyError::Dcap {
+            reason: format!("{err:#}"),
+        })?;
         Ok(VerifiedQuote {
             tcb_status: report.status.parse()?,
             advisory_ids: report.advisory_ids,
@@ -91,5 +96,7 @@ impl QuoteVerifier {
 }
 
 fn parse(quote: &[u8]) -> Result<Quote, VerifyError> {
-    Quote::parse(quote).map_err(|err| VerifyError::MalformedQuote { reason: format!("{err:#}") })
+    Quote::parse(quote).map_err(|err| VerifyError::MalformedQuote {
+        reason: format!("{err:#}"),
+    })
 }

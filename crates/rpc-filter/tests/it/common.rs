@@ -61,7 +61,12 @@ impl TestNode {
         &self,
         config: FilterConfig,
     ) -> (String, cloister_rpc::ServerHandle) {
-        let ctx = Arc::new(RpcContext::new(self.handle.chain.clone(), self.handle.pool.clone(), Vec::new(), 50_000_000));
+        let ctx = Arc::new(RpcContext::new(
+            self.handle.chain.clone(),
+            self.handle.pool.clone(),
+            Vec::new(),
+            50_000_000,
+        ));
         let module = module_with_config(ctx, &config).unwrap();
         let rpc_config = RpcConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -121,26 +121,42 @@ async fn logs_show_only_what_each_caller_may_see() {
     assert_eq!(tx_hashes(&seen_by_a), std::slice::from_ref(&a_hash));
     // The real logIndex is kept, not renumbered among visible logs.
     assert_eq!(seen_by_a[0]["logIndex"], a_to_b["logs"][0]["logIndex"]);
-    assert_eq!(tx_hashes(&logs_of(address(&b)).await), [a_hash.clone(), b_hash.clone()]);
-    assert_eq!(tx_hashes(&logs_of(AUDITOR).await), [a_hash.clone(), b_hash.clone()]);
+    assert_eq!(
+        tx_hashes(&logs_of(address(&b)).await),
+        [a_hash.clone(), b_hash.clone()]
+    );
+    assert_eq!(
+        tx_hashes(&logs_of(AUDITOR).await),
+        [a_hash.clone(), b_hash.clone()]
+    );
     assert_eq!(logs_of(STRANGER).await, json!([]));
 
     // A filter of A: A reads it (visible logs only); B gets what an unknown id gets.
     let as_a = confidential.as_caller(address(&a));
     let as_b = confidential.as_caller(address(&b));
     let id: Value = call(&as_a, "eth_newFilter", filter.clone()).await;
-    assert_eq!(tx_hashes(&call(&as_a, "eth_getFilterLogs", json!([id])).await), [a_hash]);
+    assert_eq!(
+        tx_hashes(&call(&as_a, "eth_getFilterLogs", json!([id])).await),
+        [a_hash]
+    );
     let unknown = json!(["0x1234567890abcdef1234567890abcdef"]);
     for method in ["eth_getFilterLogs", "eth_getFilterChanges"] {
         let expected = refusal(&as_b, method, unknown.clone()).await;
-        assert_eq!(refusal(&as_b, method, json!([id])).await, expected, "{method}");
+        assert_eq!(
+            refusal(&as_b, method, json!([id])).await,
+            expected,
+            "{method}"
+        );
     }
     let pending_filter: Value = call(&as_a, "eth_newPendingTransactionFilter", json!([])).await;
     assert_eq!(
         refusal(&as_b, "eth_getFilterChanges", json!([pending_filter])).await,
         refusal(&as_b, "eth_getFilterChanges", unknown.clone()).await
     );
-    assert_eq!(call(&as_b, "eth_uninstallFilter", json!([id])).await, json!(false));
+    assert_eq!(
+        call(&as_b, "eth_uninstallFilter", json!([id])).await,
+        json!(false)
+    );
 
     // New blocks: A's log filter and pending filter report B's hidden call only by omission.
     let hidden = send(&node, &b, &emitter, &crate::common::word(8)).await;
@@ -152,7 +168,10 @@ async fn logs_show_only_what_each_caller_may_see() {
     );
     let pending = call(&as_a, "eth_getFilterChanges", json!([pending_filter])).await;
     assert_eq!(pending, json!([own["transactionHash"]]), "{hidden}");
-    assert_eq!(call(&as_a, "eth_uninstallFilter", json!([id])).await, json!(true));
+    assert_eq!(
+        call(&as_a, "eth_uninstallFilter", json!([id])).await,
+        json!(true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -166,7 +185,10 @@ async fn subscriptions_skip_what_the_subscriber_may_not_see() {
     let as_a = confidential.as_caller(address(&a));
     let as_stranger = confidential.as_caller(STRANGER);
     let as_auditor = confidential.as_caller(AUDITOR);
-    let mut a_logs = as_a.subscribe_unbounded("eth_subscribe", list(logs.clone())).await.unwrap();
+    let mut a_logs = as_a
+        .subscribe_unbounded("eth_subscribe", list(logs.clone()))
+        .await
+        .unwrap();
     let mut stranger_logs = as_stranger
         .subscribe_unbounded("eth_subscribe", list(logs))
         .await
@@ -190,7 +212,10 @@ async fn subscriptions_skip_what_the_subscriber_may_not_see() {
     let naming_stranger = send(&node, &b, &emitter, &address_word(STRANGER)).await;
 
     // Each subscriber's first item is the first it may see: the hidden ones never came.
-    assert_eq!(next_item(&mut a_logs).await["transactionHash"], own["transactionHash"]);
+    assert_eq!(
+        next_item(&mut a_logs).await["transactionHash"],
+        own["transactionHash"]
+    );
     assert_eq!(
         next_item(&mut stranger_logs).await["transactionHash"],
         naming_stranger["transactionHash"]

@@ -149,7 +149,12 @@ async fn a_stalled_subscriber_blocks_nothing_and_catches_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscription_ids_in_geth_shape() {
     let node = TestNode::start().await;
-    let ctx = Arc::new(RpcContext::new(node.handle.chain.clone(), node.handle.pool.clone(), Vec::new(), 50_000_000));
+    let ctx = Arc::new(RpcContext::new(
+        node.handle.chain.clone(),
+        node.handle.pool.clone(),
+        Vec::new(),
+        50_000_000,
+    ));
     let module = module_with_config(ctx, &FilterConfig::default()).unwrap();
     let config = jsonrpsee::server::ServerConfig::builder()
         .set_id_provider(GethIdProvider)

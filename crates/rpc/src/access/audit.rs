@@ -109,7 +109,11 @@ impl AuditLog {
     }
 
     /// Entries from `from` on, at most `limit`.
-    pub fn read(&self, from: u64, limit: usize) -> Result<Vec<AuditEntry>, cloister_storage::StorageError> {
+    pub fn read(
+        &self,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, cloister_storage::StorageError> {
         let rows = self.store.audit_entries(from, limit)?;
         Ok(rows
             .into_iter()

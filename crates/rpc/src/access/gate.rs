@@ -49,7 +49,10 @@ where
     type NotificationResponse = MethodResponse;
     type BatchResponse = MethodResponse;
 
-    fn call<'a>(&self, mut request: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+    fn call<'a>(
+        &self,
+        mut request: Request<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
         let inner = self.inner.clone();
         let caller = caller_of(request.extensions());
         let method = request.method_name().to_owned();
@@ -60,7 +63,10 @@ where
         {
             let mut entry = AuditEntry::new(auditor, &method);
             let params = request.params();
-            entry.params = Some(truncate(params.as_str().unwrap_or("[]"), MAX_AUDITED_PARAMS));
+            entry.params = Some(truncate(
+                params.as_str().unwrap_or("[]"),
+                MAX_AUDITED_PARAMS,
+            ));
             self.audit.append(&entry);
         }
         async move {

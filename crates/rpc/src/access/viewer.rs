@@ -2,7 +2,7 @@
 //! account or storage read before returning it; reads that only an auditor's role allows are
 //! collected and written to the audit log when the request ends.
 
-use super::{AuditEntry, can_view, caller_of, method_of};
+use super::{AuditEntry, caller_of, can_view, method_of};
 use crate::{RpcContext, RpcError, RpcResult};
 use alloy_consensus::Transaction as _;
 use cloister_policy::{Access, CallFrom, Caller, Policy, TxAccess, TxFacts};

@@ -26,8 +26,12 @@ pub trait Gatekeeper: Send + Sync + std::fmt::Debug + 'static {
     /// The caller a client certificate (SHA-256 of its DER) stands for.
     fn caller_for_certificate(&self, fingerprint: &[u8; 32]) -> Option<Caller>;
     /// Answers a non-RPC request itself (e.g. `/signin`; `path` includes the query), or `None`.
-    fn route(&self, method: &http::Method, path: &str, body: &[u8])
-    -> Option<http::Response<String>>;
+    fn route(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: &[u8],
+    ) -> Option<http::Response<String>>;
     /// Whether `path` is one [`Gatekeeper::route`] may answer (decided before reading a body).
     fn owns_path(&self, path: &str) -> bool;
 }
@@ -126,7 +130,8 @@ where
                 let body = match limited.collect().await {
                     Ok(collected) => collected.to_bytes(),
                     Err(_) => {
-                        let mut too_big = http::Response::new(HttpBody::from("request body too large"));
+                        let mut too_big =
+                            http::Response::new(HttpBody::from("request body too large"));
                         *too_big.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
                         return Ok(too_big);
                     }
@@ -180,7 +185,10 @@ mod tests {
         assert_eq!(path_token("/rpc/"), None);
         assert_eq!(path_token("/"), None);
         let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::AUTHORIZATION, http::HeaderValue::from_static("Bearer xyz"));
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer xyz"),
+        );
         assert_eq!(bearer(&headers), Some("xyz"));
     }
 }

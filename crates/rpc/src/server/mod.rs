@@ -205,10 +205,8 @@ pub async fn serve_guarded(
             let stop = stop.clone();
             tokio::spawn(async move {
                 let _permit = permit;
-                let handshake = tokio::time::timeout(
-                    std::time::Duration::from_secs(10),
-                    acceptor.accept(tcp),
-                );
+                let handshake =
+                    tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp));
                 let Ok(Ok(stream)) = handshake.await else {
                     return;
                 };
@@ -226,7 +224,9 @@ pub async fn serve_guarded(
                         request
                     })
                     .service(service);
-                if let Err(err) = serve_with_graceful_shutdown(stream, service, stop.shutdown()).await {
+                if let Err(err) =
+                    serve_with_graceful_shutdown(stream, service, stop.shutdown()).await
+                {
                     tracing::debug!(target: "cloister::rpc", %err, "TLS connection ended");
                 }
             });

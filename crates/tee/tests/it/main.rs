@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod vectors;
+mod client;
+mod ra_tls;
 mod sgx;
 mod tdx;
-mod ra_tls;
-mod client;
+mod vectors;

@@ -35,10 +35,16 @@ fn window_is_read_from_collateral() {
 #[test]
 fn verifies_at_issue_date_plus_one_hour() {
     let vector = sgx();
-    let verified =
-        verifier(policy_allowing_mr_enclave()).verify(&vector.quote, &vector.collateral(), sgx_now());
+    let verified = verifier(policy_allowing_mr_enclave()).verify(
+        &vector.quote,
+        &vector.collateral(),
+        sgx_now(),
+    );
     let verified = verified.unwrap();
-    assert_eq!(verified.tcb_status, TcbStatus::ConfigurationAndSWHardeningNeeded);
+    assert_eq!(
+        verified.tcb_status,
+        TcbStatus::ConfigurationAndSWHardeningNeeded
+    );
     assert_eq!(verified.advisory_ids, ["INTEL-SA-00289", "INTEL-SA-00615"]);
     assert!(!verified.is_debug());
     let enclave = verified.sgx().unwrap();
@@ -52,12 +58,24 @@ fn mr_signer_rule_with_isv_svn_minimum() {
     let vector = sgx();
     let enclave = sgx_enclave();
     let rule = |min| EnclaveRule::mr_signer(enclave.mr_signer, enclave.isv_prod_id, min);
-    let ok = VerificationPolicy { allowed_enclaves: vec![rule(enclave.isv_svn)], ..Default::default() };
-    assert!(verifier(ok).verify(&vector.quote, &vector.collateral(), sgx_now()).is_ok());
+    let ok = VerificationPolicy {
+        allowed_enclaves: vec![rule(enclave.isv_svn)],
+        ..Default::default()
+    };
+    assert!(
+        verifier(ok)
+            .verify(&vector.quote, &vector.collateral(), sgx_now())
+            .is_ok()
+    );
 
     let too_new = enclave.isv_svn + 1;
-    let strict = VerificationPolicy { allowed_enclaves: vec![rule(too_new)], ..Default::default() };
-    let err = verifier(strict).verify(&vector.quote, &vector.collateral(), sgx_now()).unwrap_err();
+    let strict = VerificationPolicy {
+        allowed_enclaves: vec![rule(too_new)],
+        ..Default::default()
+    };
+    let err = verifier(strict)
+        .verify(&vector.quote, &vector.collateral(), sgx_now())
+        .unwrap_err();
     assert!(matches!(
         err,
         VerifyError::Policy(PolicyViolation::IsvSvnTooLow { isv_svn, min_isv_svn })
@@ -70,13 +88,27 @@ fn fails_outside_validity_window() {
     let vector = sgx();
     let verifier = verifier(policy_allowing_mr_enclave());
     let before = at("2025-06-19T10:56:11Z") - Duration::from_secs(3600);
-    let err = verifier.verify(&vector.quote, &vector.collateral(), before).unwrap_err();
-    assert!(matches!(err, VerifyError::CollateralNotYetValid { .. }), "{err}");
+    let err = verifier
+        .verify(&vector.quote, &vector.collateral(), before)
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::CollateralNotYetValid { .. }),
+        "{err}"
+    );
     let after = at("2025-07-19T10:56:11Z") + Duration::from_secs(3600);
-    let err = verifier.verify(&vector.quote, &vector.collateral(), after).unwrap_err();
-    assert!(matches!(err, VerifyError::CollateralExpired { .. }), "{err}");
+    let err = verifier
+        .verify(&vector.quote, &vector.collateral(), after)
+        .unwrap_err();
+    assert!(
+        matches!(err, VerifyError::CollateralExpired { .. }),
+        "{err}"
+    );
     // Present-day time is long past the vectors' window.
-    let err = verifier.verify(&vector.quote, &vector.collateral(), std::time::SystemTime::now());
+    let err = verifier.verify(
+        &vector.quote,
+        &vector.collateral(),
+        std::time::SystemTime::now(),
+    );
     assert!(err.is_err());
 }
 
@@ -97,7 +129,9 @@ fn unlisted_enclave_is_refused() {
         ..Default::default()
     };
     for policy in [VerificationPolicy::default(), by_enclave, by_signer] {
-        let err = verifier(policy).verify(&vector.quote, &vector.collateral(), sgx_now()).unwrap_err();
+        let err = verifier(policy)
+            .verify(&vector.quote, &vector.collateral(), sgx_now())
+            .unwrap_err();
         assert!(
             matches!(
                 &err,
@@ -116,9 +150,14 @@ fn refused_tcb_status_is_refused() {
         accepted_tcb_statuses: vec![TcbStatus::UpToDate, TcbStatus::SWHardeningNeeded],
         ..policy_allowing_mr_enclave()
     };
-    let err = verifier(policy).verify(&vector.quote, &vector.collateral(), sgx_now()).unwrap_err();
+    let err = verifier(policy)
+        .verify(&vector.quote, &vector.collateral(), sgx_now())
+        .unwrap_err();
     match err {
-        VerifyError::Policy(PolicyViolation::TcbStatusNotAccepted { status, advisory_ids }) => {
+        VerifyError::Policy(PolicyViolation::TcbStatusNotAccepted {
+            status,
+            advisory_ids,
+        }) => {
             assert_eq!(status, TcbStatus::ConfigurationAndSWHardeningNeeded);
             assert_eq!(advisory_ids, ["INTEL-SA-00289", "INTEL-SA-00615"]);
         }
@@ -131,7 +170,11 @@ fn assert_quote_flips_fail(positions: &[usize]) {
     let vector = sgx();
     let collateral = vector.collateral();
     let verifier = verifier(policy_allowing_mr_enclave());
-    assert!(verifier.verify(&vector.quote, &collateral, sgx_now()).is_ok());
+    assert!(
+        verifier
+            .verify(&vector.quote, &collateral, sgx_now())
+            .is_ok()
+    );
     for &position in positions {
         for mask in [0x01, 0x80] {
             let mut quote = vector.quote.clone();
@@ -153,7 +196,10 @@ fn flipped_quote_body_byte_fails() {
 fn flipped_signature_region_byte_fails() {
     // ISV signature, attestation key, QE report, QE report signature, QE auth data and the
     // start of the certification data (PCK chain).
-    assert_quote_flips_fail(&sample(SIGNED_LEN..AUTH_DATA_START + 64 * 2 + 384 + 64 + 40, 3));
+    assert_quote_flips_fail(&sample(
+        SIGNED_LEN..AUTH_DATA_START + 64 * 2 + 384 + 64 + 40,
+        3,
+    ));
 }
 
 #[test]
@@ -172,7 +218,10 @@ fn flipped_collateral_byte_fails() {
             json[position] ^= mask;
             let verified = Collateral::from_json(&json)
                 .and_then(|collateral| verifier.verify(&vector.quote, &collateral, sgx_now()));
-            assert!(verified.is_err(), "collateral byte {position} ^ {mask:#x} still verified");
+            assert!(
+                verified.is_err(),
+                "collateral byte {position} ^ {mask:#x} still verified"
+            );
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The real TDX v4 quote: verifies cryptographically, is refused unless its MRTD is allowed,
 //! and fails when tampered with.
 
-use cloister_tee::{EnclaveIdentity, PolicyViolation, TcbStatus, TdRule, VerificationPolicy, VerifyError};
+use cloister_tee::{
+    EnclaveIdentity, PolicyViolation, TcbStatus, TdRule, VerificationPolicy, VerifyError,
+};
 
 use crate::vectors::{sample, tdx, tdx_now, unchecked, verifier};
 
@@ -23,13 +25,29 @@ fn policy_needs_its_mr_td() {
     let EnclaveIdentity::Tdx(domain) = &verified.identity else {
         panic!("not a TDX identity");
     };
-    let every_status = TcbStatus::ALL.into_iter().filter(|s| *s != TcbStatus::Revoked).collect();
-    let refused = VerificationPolicy { accepted_tcb_statuses: every_status, ..Default::default() };
+    let every_status = TcbStatus::ALL
+        .into_iter()
+        .filter(|s| *s != TcbStatus::Revoked)
+        .collect();
+    let refused = VerificationPolicy {
+        accepted_tcb_statuses: every_status,
+        ..Default::default()
+    };
     let err = verifier(refused.clone()).verify(&vector.quote, &vector.collateral(), tdx_now());
-    assert!(matches!(err, Err(VerifyError::Policy(PolicyViolation::TdNotAllowed { .. }))));
+    assert!(matches!(
+        err,
+        Err(VerifyError::Policy(PolicyViolation::TdNotAllowed { .. }))
+    ));
 
-    let allowed = VerificationPolicy { allowed_tds: vec![TdRule { mr_td: domain.mr_td }], ..refused };
-    let ok = verifier(allowed).verify(&vector.quote, &vector.collateral(), tdx_now()).unwrap();
+    let allowed = VerificationPolicy {
+        allowed_tds: vec![TdRule {
+            mr_td: domain.mr_td,
+        }],
+        ..refused
+    };
+    let ok = verifier(allowed)
+        .verify(&vector.quote, &vector.collateral(), tdx_now())
+        .unwrap();
     assert_eq!(ok, verified);
 }
 
@@ -40,7 +58,8 @@ fn flipped_quote_byte_fails() {
     for position in sample(0..vector.quote.len(), 17) {
         let mut quote = vector.quote.clone();
         quote[position] ^= 0x01;
-        let result = cloister_tee::QuoteVerifier::verify_without_policy(&quote, &collateral, tdx_now());
+        let result =
+            cloister_tee::QuoteVerifier::verify_without_policy(&quote, &collateral, tdx_now());
         assert!(result.is_err(), "TDX quote byte {position} still verified");
     }
 }

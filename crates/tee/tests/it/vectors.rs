@@ -17,15 +17,22 @@ fn vectors_dir() -> PathBuf {
 
 fn read(name: &str) -> Vec<u8> {
     let path = vectors_dir().join(name);
-    std::fs::read(&path).unwrap_or_else(|err| panic!("test vector {} missing: {err}", path.display()))
+    std::fs::read(&path)
+        .unwrap_or_else(|err| panic!("test vector {} missing: {err}", path.display()))
 }
 
 pub fn sgx() -> Vector {
-    Vector { quote: read("sgx_quote"), collateral_json: read("sgx_quote_collateral.json") }
+    Vector {
+        quote: read("sgx_quote"),
+        collateral_json: read("sgx_quote_collateral.json"),
+    }
 }
 
 pub fn tdx() -> Vector {
-    Vector { quote: read("tdx_quote"), collateral_json: read("tdx_quote_collateral.json") }
+    Vector {
+        quote: read("tdx_quote"),
+        collateral_json: read("tdx_quote_collateral.json"),
+    }
 }
 
 impl Vector {
