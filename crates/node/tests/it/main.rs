@@ -1,0 +1,5 @@
+//! Integration tests of a whole node over real HTTP.
+
+#![allow(clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
+mod confidential_matrix;
