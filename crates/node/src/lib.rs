@@ -178,6 +178,9 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         }
         .into_rpc(),
     )?;
+    if let Some(auth) = &auth {
+        tokio::spawn(sweep_expired_tokens(auth.clone(), shutdown.subscribe()));
+    }
     let guard = auth.map(|auth| cloister_rpc::Guard {
         policy: policy.clone(),
         audit: ctx.audit.clone(),
@@ -204,6 +207,26 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         rpc: server.handle,
         engine: engine.map(|e| e.handle),
     })
+}
+
+/// Deletes expired sign-in tokens once an hour (resolving one deletes it too; this catches
+/// tokens nobody presents again), until shutdown.
+async fn sweep_expired_tokens(
+    auth: Arc<cloister_auth::AuthService>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                let now = cloister_auth::time::unix_now();
+                if let Err(err) = auth.tokens().sweep_expired(now) {
+                    tracing::warn!(target: "cloister::auth", %err, "sweeping expired tokens failed");
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// The host as a URL authority shows it (IPv6 in brackets).
