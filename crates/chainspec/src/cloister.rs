@@ -24,7 +24,7 @@ pub struct CloisterConfig {
     pub policy: serde_json::Value,
     /// Enclave measurements allowed to run this chain's code (governance changes them later);
     /// verifiers (`cloister attest verify --genesis`) accept a quote only if one entry matches.
-    #[serde(alias = "allowed_measurements")]
+    #[serde(alias = "allowed_measurements", skip_serializing_if = "Vec::is_empty")]
     pub allowed_measurements: Vec<AllowedMeasurement>,
 }
 

@@ -204,6 +204,7 @@ fn expected_dev_genesis() -> DevGenesisFile {
             allow_simulated_tee: true,
             period_ms: None,
             policy: json!({ "mode": "permissive" }),
+            allowed_measurements: Vec::new(),
         },
         alloc: OrderedAlloc(alloc),
     }
