@@ -3,3 +3,5 @@
 #![allow(clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
 mod confidential_matrix;
+mod contract_rule;
+mod tls_mtls;
