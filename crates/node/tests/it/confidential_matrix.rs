@@ -5,10 +5,8 @@
 
 use alloy_consensus::{SignableTransaction, TxEip1559};
 use alloy_network::TxSignerSync;
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use cloister_auth::{SignInChallenge, message_text};
-use cloister_node::{NodeConfig, NodeHandle};
+use cloister_node::NodeHandle;
 use cloister_primitives::{Address, B256, Bytes, Encodable2718, TxEnvelope, U256, keccak256};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -444,11 +442,6 @@ fn genesis(validator: Address) -> String {
     g.to_string()
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
 /// Talks JSON-RPC as each caller: A and R by their personal URL, B and the auditor by
 /// `Authorization: Bearer`, anonymous with no credential.
 struct Client {
@@ -459,34 +452,7 @@ struct Client {
 
 impl Client {
     async fn sign_in(&mut self, who: Who) {
-        let signer = key(who);
-        let url = format!("{}/signin/nonce?address={}", self.base, signer.address());
-        let response = self.http.get(url).send().await.expect("nonce");
-        let c: Value = response.json().await.expect("json");
-        let field = |name: &str| c[name].as_str().expect(name).to_string();
-        let challenge = SignInChallenge {
-            nonce: field("nonce"),
-            domain: field("domain"),
-            chain_id: c["chainId"].as_u64().expect("chainId"),
-            uri: field("uri"),
-            statement: field("statement"),
-            issued_at: field("issuedAt"),
-            expiration_time: field("expirationTime"),
-        };
-        let text = message_text(&challenge.message_for(signer.address()));
-        let signature = signer.sign_message_sync(text.as_bytes()).expect("sign");
-        let body = json!({"message": text, "signature": format!("0x{}", hex::encode(signature.as_bytes()))});
-        let response = self
-            .http
-            .post(format!("{}/signin", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("signin");
-        assert_eq!(response.status(), 200, "sign-in of {who:?}");
-        let answer: Value = response.json().await.expect("json");
-        let token = answer["token"].as_str().expect("token").to_string();
-        assert_eq!(answer["rpcUrl"], format!("{}/rpc/{token}", self.base));
+        let token = crate::common::sign_in(&self.http, &self.base, &key(who)).await;
         self.tokens.insert(who, token);
     }
 
@@ -582,12 +548,7 @@ fn init_code(runtime: &[u8]) -> Vec<u8> {
 
 async fn start(dir: &std::path::Path) -> NodeHandle {
     let validator = PrivateKeySigner::from_bytes(&VALIDATOR_KEY).expect("key");
-    cloister_node::init(dir, &genesis(validator.address())).expect("init");
-    let mut config = NodeConfig::dev(dir.to_path_buf(), free_port());
-    config.dev = false;
-    config.plain_http = true;
-    config.validator_key = Some(VALIDATOR_KEY);
-    cloister_node::launch(config).await.expect("launch")
+    crate::common::start(dir, &genesis(validator.address()), VALIDATOR_KEY).await
 }
 
 fn quantity(v: &Value) -> u64 {

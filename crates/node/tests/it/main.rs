@@ -2,6 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
+mod common;
 mod confidential_matrix;
 mod contract_rule;
 mod tls_mtls;
