@@ -84,3 +84,11 @@ function artifacts() {
 }
 
 module.exports = { artifacts, EVM_VERSION };
+
+// As a command: `node lib/compile.cjs OUT.json` writes the artifacts (the Python suite reads them).
+if (require.main === module) {
+  const out = process.argv[2];
+  const json = JSON.stringify(artifacts());
+  if (out) fs.writeFileSync(out, json);
+  else process.stdout.write(json);
+}
