@@ -1,7 +1,9 @@
-//! Who is calling: anonymous, or one address with the roles the policy gives it.
+//! Who is calling: anonymous, or the addresses one credential proved (a sign-in token may hold
+//! several, each proven by its own signature) with the roles the policy gives them.
 
 use cloister_primitives::Address;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A role the policy document can grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,11 +59,15 @@ impl FromIterator<Role> for RoleSet {
 }
 
 /// The identity of one request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Caller {
-    /// The address the caller proved (sign-in token or client certificate); `None`: anonymous.
+    /// The first address the caller proved (sign-in token or client certificate); `None`:
+    /// anonymous. It is the `from` of a call that names none.
     pub address: Option<Address>,
-    /// Roles from the policy document.
+    /// Further addresses the same credential proved (`None`: only `address`). The policy
+    /// treats the caller as any of them.
+    pub also: Option<Arc<[Address]>>,
+    /// Roles from the policy document (those of every proven address).
     pub roles: RoleSet,
 }
 
@@ -69,6 +75,7 @@ impl Caller {
     /// A caller who proved nothing.
     pub const ANONYMOUS: Self = Self {
         address: None,
+        also: None,
         roles: RoleSet::EMPTY,
     };
 
@@ -82,9 +89,20 @@ impl Caller {
         self.roles.has(role)
     }
 
-    /// Whether `address` is the caller's own.
+    /// Whether `address` is one of the caller's own.
     pub fn is(&self, address: &Address) -> bool {
         self.address.as_ref() == Some(address)
+            || self
+                .also
+                .as_deref()
+                .is_some_and(|also| also.contains(address))
+    }
+
+    /// Every address the caller proved, the first one first.
+    pub fn addresses(&self) -> impl Iterator<Item = Address> + '_ {
+        self.address
+            .into_iter()
+            .chain(self.also.as_deref().unwrap_or_default().iter().copied())
     }
 }
 
@@ -101,5 +119,23 @@ mod tests {
             vec![Role::Auditor, Role::Admin]
         );
         assert!(!Caller::ANONYMOUS.is_authenticated());
+    }
+
+    #[test]
+    fn a_caller_is_each_of_its_addresses() {
+        let (first, second, other) = (
+            Address::repeat_byte(1),
+            Address::repeat_byte(2),
+            Address::repeat_byte(3),
+        );
+        let caller = Caller {
+            address: Some(first),
+            also: Some(Arc::from([second])),
+            roles: RoleSet::EMPTY,
+        };
+        assert!(caller.is(&first) && caller.is(&second) && !caller.is(&other));
+        assert_eq!(caller.addresses().collect::<Vec<_>>(), vec![first, second]);
+        assert_eq!(Caller::ANONYMOUS.addresses().count(), 0);
+        assert!(!Caller::ANONYMOUS.is(&Address::ZERO));
     }
 }

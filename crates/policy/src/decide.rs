@@ -86,6 +86,7 @@ impl Policy {
             let own = roles.get(&identity.address).copied().unwrap_or_default();
             let caller = Caller {
                 address: Some(identity.address),
+                also: None,
                 roles: identity.roles.iter().copied().fold(own, RoleSet::with),
             };
             certificates.insert(bytes, caller);
@@ -125,13 +126,42 @@ impl Policy {
     pub fn caller_for(&self, address: Address) -> Caller {
         Caller {
             address: Some(address),
-            roles: self.roles.get(&address).copied().unwrap_or_default(),
+            also: None,
+            roles: self.roles_of(&address),
         }
+    }
+
+    /// The caller one credential stands for when it proved every address of `addresses` (the
+    /// first is the primary one): it holds the roles of each, as whoever holds the credential
+    /// proved control of each key. Empty: anonymous.
+    pub fn caller_for_all(&self, addresses: &[Address]) -> Caller {
+        let Some((first, rest)) = addresses.split_first() else {
+            return Caller::ANONYMOUS;
+        };
+        let mut also: Vec<Address> = Vec::with_capacity(rest.len());
+        for address in rest {
+            if address != first && !also.contains(address) {
+                also.push(*address);
+            }
+        }
+        let roles = addresses
+            .iter()
+            .flat_map(|address| self.roles_of(address).iter())
+            .collect();
+        Caller {
+            address: Some(*first),
+            also: (!also.is_empty()).then(|| also.into()),
+            roles,
+        }
+    }
+
+    fn roles_of(&self, address: &Address) -> RoleSet {
+        self.roles.get(address).copied().unwrap_or_default()
     }
 
     /// The caller a client certificate (SHA-256 of its DER) stands for, if the policy maps it.
     pub fn caller_for_certificate(&self, fingerprint: &[u8; 32]) -> Option<Caller> {
-        self.certificates.get(fingerprint).copied()
+        self.certificates.get(fingerprint).cloned()
     }
 
     /// Whether `address` may sign in.
@@ -185,7 +215,8 @@ impl Policy {
         self.as_auditor(caller)
     }
 
-    /// Whether `logsBloom` of blocks is shown (it summarises every log of the block).
+    /// Whether the whole `logsBloom` of blocks is shown (it summarises every log of the block);
+    /// otherwise blocks carry the bloom of the logs `caller` may see.
     pub fn bloom(&self, caller: &Caller) -> bool {
         self.is_permissive() || caller.has(Role::Auditor)
     }
@@ -195,23 +226,24 @@ impl Policy {
         if self.is_permissive() {
             return TxAccess::Decided(Access::Allow);
         }
-        let Some(viewer) = caller.address else {
+        if !caller.is_authenticated() {
             return TxAccess::Decided(Access::Deny);
-        };
-        if viewer == tx.from {
+        }
+        if caller.is(&tx.from) {
             return TxAccess::Decided(Access::Allow);
         }
         let rule = tx
             .to
             .and_then(|to| self.document.contracts.get(&to))
             .unwrap_or(&self.document.default_visibility);
-        let is_party = tx.to == Some(viewer) || tx.log_parties.contains(&viewer);
+        let is_party = tx.to.is_some_and(|to| caller.is(&to))
+            || tx.log_parties.iter().any(|party| caller.is(party));
         let allowed = match rule {
             Visibility::Sender => false,
             Visibility::Parties => is_party,
             Visibility::Public => true,
             Visibility::Members => is_party || caller.has(Role::Member),
-            Visibility::Addresses(list) => is_party || list.contains(&viewer),
+            Visibility::Addresses(list) => is_party || list.iter().any(|a| caller.is(a)),
             Visibility::Roles(roles) => is_party || roles.iter().any(|r| caller.has(*r)),
             Visibility::Contract { address, gas_cap } => {
                 if is_party {
@@ -233,16 +265,21 @@ impl Policy {
     }
 
     /// The `from` an `eth_call`, `eth_estimateGas`, `eth_createAccessList` or `eth_simulateV1`
-    /// runs with: the caller's own address (the default), never another's, so contracts can
-    /// guard view functions with `msg.sender`.
+    /// runs with: one of the caller's own addresses (by default the first), never another's,
+    /// so contracts can guard view functions with `msg.sender`.
+    ///
+    /// An explicit zero `from` counts as none: Foundry (`cast call`, `forge script`) sends it
+    /// when the user names no sender, and nobody can sign in as the zero address. A permissive
+    /// chain passes `requested` through untouched, as geth does.
     pub fn call_from(&self, caller: &Caller, requested: Option<Address>) -> CallFrom {
         if self.is_permissive() {
             return CallFrom::Use(requested);
         }
+        let requested = requested.filter(|asked| !asked.is_zero());
         match (caller.address, requested) {
             (None, _) => CallFrom::Refuse,
             (Some(own), None) => CallFrom::Use(Some(own)),
-            (Some(own), Some(asked)) if own == asked => CallFrom::Use(Some(own)),
+            (Some(_), Some(asked)) if caller.is(&asked) => CallFrom::Use(Some(asked)),
             (Some(_), Some(_)) => CallFrom::Refuse,
         }
     }

@@ -218,6 +218,88 @@ fn call_from_is_bound_to_the_caller() {
 }
 
 #[test]
+fn a_zero_from_is_no_from_on_a_confidential_chain_only() {
+    let p = policy(Visibility::Parties);
+    let me = p.caller_for(SENDER);
+    assert_eq!(
+        p.call_from(&me, Some(Address::ZERO)),
+        CallFrom::Use(Some(SENDER))
+    );
+    assert_eq!(
+        p.call_from(&Caller::ANONYMOUS, Some(Address::ZERO)),
+        CallFrom::Refuse
+    );
+    let open = Policy::permissive();
+    assert_eq!(
+        open.call_from(&open.caller_for(SENDER), Some(Address::ZERO)),
+        CallFrom::Use(Some(Address::ZERO))
+    );
+    assert_eq!(
+        open.call_from(&Caller::ANONYMOUS, Some(Address::ZERO)),
+        CallFrom::Use(Some(Address::ZERO))
+    );
+}
+
+#[test]
+fn a_caller_with_several_addresses_is_each_of_them() {
+    let p = policy(Visibility::Parties);
+    let both = p.caller_for_all(&[STRANGER, SENDER]);
+    assert_eq!(both.address, Some(STRANGER));
+    assert!(both.is(&SENDER) && both.is(&STRANGER) && !both.is(&RECIPIENT));
+    // Own transactions of either address, and what either is a party to.
+    let tx = TxFacts {
+        from: SENDER,
+        to: Some(CONTRACT),
+        log_parties: &[],
+    };
+    assert_eq!(p.transaction(&both, &tx), A);
+    let logs_name = p.caller_for_all(&[STRANGER, LOG_PARTY]);
+    let named = TxFacts {
+        from: RECIPIENT,
+        to: Some(CONTRACT),
+        log_parties: &[LOG_PARTY],
+    };
+    assert_eq!(p.transaction(&logs_name, &named), A);
+    assert_eq!(p.transaction(&p.caller_for(STRANGER), &named), D);
+    // Balances of each; `from` any of them, none given: the first.
+    assert_eq!(p.account(&both, &SENDER), Access::Allow);
+    assert_eq!(p.account(&both, &STRANGER), Access::Allow);
+    assert_eq!(p.account(&both, &RECIPIENT), Access::Deny);
+    assert_eq!(p.call_from(&both, None), CallFrom::Use(Some(STRANGER)));
+    assert_eq!(
+        p.call_from(&both, Some(SENDER)),
+        CallFrom::Use(Some(SENDER))
+    );
+    assert_eq!(
+        p.call_from(&both, Some(Address::ZERO)),
+        CallFrom::Use(Some(STRANGER))
+    );
+    assert_eq!(p.call_from(&both, Some(RECIPIENT)), CallFrom::Refuse);
+    assert!(p.acts_as(&both, &SENDER) && p.acts_as(&both, &STRANGER));
+    assert!(!p.acts_as(&both, &RECIPIENT));
+    // A listed address counts whichever of the caller's it is.
+    let listed = policy(Visibility::Addresses(vec![LISTED]));
+    let other = TxFacts {
+        from: RECIPIENT,
+        to: Some(CONTRACT),
+        log_parties: &[],
+    };
+    assert_eq!(
+        listed.transaction(&listed.caller_for_all(&[STRANGER, LISTED]), &other),
+        A
+    );
+    // The roles of every address; duplicates collapse; nothing proven is anonymous.
+    let with_auditor = p.caller_for_all(&[SENDER, AUDITOR, SENDER]);
+    assert!(with_auditor.has(Role::Auditor));
+    assert_eq!(
+        with_auditor.addresses().collect::<Vec<_>>(),
+        [SENDER, AUDITOR]
+    );
+    assert_eq!(p.caller_for_all(&[SENDER]), p.caller_for(SENDER));
+    assert_eq!(p.caller_for_all(&[]), Caller::ANONYMOUS);
+}
+
+#[test]
 fn sign_in_and_certificates() {
     let mut doc = PolicyDocument::default();
     doc.sign_in = SignInRule::Allow(vec![SENDER]);

@@ -52,6 +52,8 @@ const OPEN: &[&str] = &[
     "eth_unsubscribe",
     "eth_uninstallFilter",
     "cloister_revokeToken",
+    // Header-level evidence (who sealed a block), like the headers every caller sees.
+    "cloister_getBlockSeal",
 ];
 
 /// Methods that apply the policy to each item they return.
@@ -59,10 +61,13 @@ const FILTERED: &[&str] = &[
     "eth_accounts",
     "eth_getBalance",
     "eth_getTransactionCount",
+    "eth_getAccountInfo",
     "eth_getStorageAt",
     "eth_getStorageValues",
     "eth_getBlockByHash",
     "eth_getBlockByNumber",
+    "eth_getHeaderByHash",
+    "eth_getHeaderByNumber",
     "eth_getBlockReceipts",
     "eth_getBlockTransactionCountByHash",
     "eth_getBlockTransactionCountByNumber",
