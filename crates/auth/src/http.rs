@@ -1,10 +1,15 @@
 //! The `/signin` routes as one plain function the TLS server calls: the page, the nonce and
 //! sign-in JSON endpoints, and token revocation. Every response is `Cache-Control: no-store`.
+//!
+//! `POST /signin` with a token (`Authorization: Bearer`, or `token` in the JSON body) adds the
+//! signer of the message to that token instead of issuing a new one: one personal URL then
+//! stands for several addresses, each proven by its own signature.
 
 use crate::{
     service::{AuthError, AuthService},
     siwe_check::SiweError,
     time::format_rfc3339,
+    token::TokenError,
 };
 use base64::Engine as _;
 use cloister_primitives::Address;
@@ -52,6 +57,9 @@ fn inline_hash(page: &str, open: &str, close: &str) -> String {
 struct SignInRequest {
     message: String,
     signature: String,
+    /// A token to add the signer to (instead of `Authorization: Bearer`).
+    #[serde(default)]
+    token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,11 +75,37 @@ pub fn handle(
     path: &str,
     body: &[u8],
 ) -> Option<Response<String>> {
+    handle_with_bearer(service, method, path, body, None)
+}
+
+/// [`handle`] for a request that carried `Authorization: Bearer <bearer>`: `POST /signin`
+/// then adds the signer to that token. A `HEAD` request gets the headers of `GET` and no body.
+pub fn handle_with_bearer(
+    service: &AuthService,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+    bearer: Option<&str>,
+) -> Option<Response<String>> {
+    let mut response = route(service, method, path, body, bearer)?;
+    if *method == Method::HEAD {
+        response.body_mut().clear();
+    }
+    Some(response)
+}
+
+fn route(
+    service: &AuthService,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+    bearer: Option<&str>,
+) -> Option<Response<String>> {
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
     let response = match route {
         "/signin" | "/signin/" => match *method {
             Method::GET | Method::HEAD => page(),
-            Method::POST => sign_in(service, body),
+            Method::POST => sign_in(service, body, bearer),
             _ => method_not_allowed("GET, HEAD, POST"),
         },
         "/signin/nonce" => match *method {
@@ -126,11 +160,24 @@ fn nonce(service: &AuthService, query: &str) -> Response<String> {
     json_response(StatusCode::OK, &body)
 }
 
-fn sign_in(service: &AuthService, body: &[u8]) -> Response<String> {
+fn sign_in(service: &AuthService, body: &[u8], bearer: Option<&str>) -> Response<String> {
     let request: SignInRequest = match parse_body(body) {
         Ok(request) => request,
         Err(response) => return *response,
     };
+    let token = match (bearer, request.token.as_deref()) {
+        (Some(header), Some(field)) if header != field => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "two different tokens: give one, in the header or the body",
+            );
+        }
+        (Some(token), _) | (None, Some(token)) => Some(token),
+        (None, None) => None,
+    };
+    if let Some(token) = token {
+        return add_address(service, token, &request);
+    }
     match service.sign_in(&request.message, &request.signature) {
         Ok(result) => json_response(
             StatusCode::OK,
@@ -138,12 +185,46 @@ fn sign_in(service: &AuthService, body: &[u8]) -> Response<String> {
                 "token": result.token.as_str(),
                 "rpcUrl": result.rpc_url.as_str(),
                 "address": result.address.to_checksum(None),
+                "addresses": [result.address.to_checksum(None)],
                 "expiresAt": format_rfc3339(result.expires_at),
                 "chainId": result.chain_id,
                 "chainName": service.config().chain_name,
             }),
         ),
-        Err(AuthError::SignIn(refusal)) => {
+        Err(refusal) => refused(refusal),
+    }
+}
+
+/// `POST /signin` with a token: the signer joins the token's addresses. The answer has the
+/// shape of a sign-in's, for the same token, with every address it now stands for.
+fn add_address(service: &AuthService, token: &str, request: &SignInRequest) -> Response<String> {
+    match service.add_address(token, &request.message, &request.signature) {
+        Ok(added) => {
+            let base = &service.config().rpc_base_url;
+            json_response(
+                StatusCode::OK,
+                &json!({
+                    "token": token,
+                    "rpcUrl": format!("{base}/rpc/{token}"),
+                    "address": added.address.to_checksum(None),
+                    "addresses": added
+                        .addresses
+                        .iter()
+                        .map(|a| a.to_checksum(None))
+                        .collect::<Vec<_>>(),
+                    "expiresAt": format_rfc3339(added.expires_at),
+                    "chainId": service.config().chain_id,
+                    "chainName": service.config().chain_name,
+                }),
+            )
+        }
+        Err(refusal) => refused(refusal),
+    }
+}
+
+fn refused(refusal: AuthError) -> Response<String> {
+    match refusal {
+        AuthError::SignIn(refusal) => {
             let status = match refusal {
                 SiweError::Format(_) | SiweError::TooLong | SiweError::MalformedSignature => {
                     StatusCode::BAD_REQUEST
@@ -152,10 +233,16 @@ fn sign_in(service: &AuthService, body: &[u8]) -> Response<String> {
             };
             error(status, &refusal.to_string())
         }
-        Err(AuthError::NotAllowed) => {
-            error(StatusCode::FORBIDDEN, &AuthError::NotAllowed.to_string())
-        }
-        Err(AuthError::Token(failure)) => internal_error(&failure),
+        AuthError::NotAllowed => error(StatusCode::FORBIDDEN, &AuthError::NotAllowed.to_string()),
+        AuthError::UnknownToken => error(
+            StatusCode::UNAUTHORIZED,
+            &AuthError::UnknownToken.to_string(),
+        ),
+        AuthError::Token(TokenError::TooManyAddresses) => error(
+            StatusCode::CONFLICT,
+            &TokenError::TooManyAddresses.to_string(),
+        ),
+        AuthError::Token(failure) => internal_error(&failure),
     }
 }
 

@@ -15,11 +15,14 @@ pub mod time;
 pub mod token;
 
 pub use extract::{RPC_PATH_PREFIX, bearer_token, path_token};
-pub use http::handle;
+pub use http::{handle, handle_with_bearer};
 pub use message::{MessageFormatError, SiweMessage, message_text};
 pub use nonce::NonceStore;
 pub use service::{
-    AuthConfig, AuthConfigError, AuthError, AuthService, SignInChallenge, SignInGate, SignInResult,
+    AddressAdded, AuthConfig, AuthConfigError, AuthError, AuthService, SignInChallenge, SignInGate,
+    SignInResult,
 };
 pub use siwe_check::{SignInRules, SiweError, verify_sign_in};
-pub use token::{IssuedToken, TokenError, TokenInfo, TokenOwner, TokenStore, token_hash};
+pub use token::{
+    IssuedToken, MAX_TOKEN_ADDRESSES, TokenError, TokenInfo, TokenOwner, TokenStore, token_hash,
+};

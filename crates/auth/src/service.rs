@@ -107,7 +107,10 @@ pub enum AuthError {
     /// The signature is good but this address may not sign in.
     #[error("address not allowed to sign in")]
     NotAllowed,
-    /// Token storage failed.
+    /// The token presented to add an address to is malformed, unknown, expired or revoked.
+    #[error("invalid or expired token: sign in again")]
+    UnknownToken,
+    /// Token storage failed (or the token holds as many addresses as it may).
     #[error(transparent)]
     Token(#[from] TokenError),
 }
@@ -164,6 +167,17 @@ pub struct SignInResult {
     pub expires_at: u64,
     /// Our chain id.
     pub chain_id: u64,
+}
+
+/// An address added to an existing token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressAdded {
+    /// The address just proven.
+    pub address: Address,
+    /// Every address of the token now, the first one first.
+    pub addresses: Vec<Address>,
+    /// Unix seconds the token expires (unchanged by adding).
+    pub expires_at: u64,
 }
 
 impl std::fmt::Debug for SignInResult {
@@ -236,6 +250,69 @@ impl AuthService {
         signature_hex: &str,
         now: u64,
     ) -> Result<SignInResult, AuthError> {
+        let address = self.verified_signer(message, signature_hex, now)?;
+        let issued = self
+            .tokens
+            .issue_at(address, self.config.token_lifetime, None, now)?;
+        tracing::info!(target: "cloister::auth", expires_at = issued.expires_at, "token issued");
+        let rpc_url = Zeroizing::new(format!(
+            "{}/rpc/{}",
+            self.config.rpc_base_url, *issued.token
+        ));
+        Ok(SignInResult {
+            token: issued.token.clone(),
+            rpc_url,
+            address,
+            expires_at: issued.expires_at,
+            chain_id: self.config.chain_id,
+        })
+    }
+
+    /// Verifies a signed message and adds its signer to `token`, a valid token the caller
+    /// presents (signing in again with another wallet account: the token then stands for
+    /// both). Each address is proven by its own signature over its own single-use nonce and
+    /// must be allowed to sign in. The token's expiry does not move.
+    pub fn add_address(
+        &self,
+        token: &str,
+        message: &str,
+        signature_hex: &str,
+    ) -> Result<AddressAdded, AuthError> {
+        self.add_address_at(token, message, signature_hex, unix_now())
+    }
+
+    /// [`Self::add_address`] as if the time were `now`.
+    pub fn add_address_at(
+        &self,
+        token: &str,
+        message: &str,
+        signature_hex: &str,
+        now: u64,
+    ) -> Result<AddressAdded, AuthError> {
+        // Checked first so a dead token does not use up the nonce of a good signature.
+        if self.tokens.resolve_at(token, now)?.is_none() {
+            return Err(AuthError::UnknownToken);
+        }
+        let address = self.verified_signer(message, signature_hex, now)?;
+        let owner = self
+            .tokens
+            .add_address_at(token, address, now)?
+            .ok_or(AuthError::UnknownToken)?;
+        tracing::info!(target: "cloister::auth", addresses = 1 + owner.also.len(), "address added to token");
+        Ok(AddressAdded {
+            address,
+            addresses: owner.addresses(),
+            expires_at: owner.expires_at,
+        })
+    }
+
+    /// The signer of a valid message that may sign in.
+    fn verified_signer(
+        &self,
+        message: &str,
+        signature_hex: &str,
+        now: u64,
+    ) -> Result<Address, AuthError> {
         let rules = SignInRules {
             domain: &self.config.domain,
             chain_id: self.config.chain_id,
@@ -248,21 +325,7 @@ impl AuthService {
             tracing::debug!(target: "cloister::auth", "sign-in refused: address not allowed");
             return Err(AuthError::NotAllowed);
         }
-        let issued =
-            self.tokens
-                .issue_at(verified.address, self.config.token_lifetime, None, now)?;
-        tracing::info!(target: "cloister::auth", expires_at = issued.expires_at, "token issued");
-        let rpc_url = Zeroizing::new(format!(
-            "{}/rpc/{}",
-            self.config.rpc_base_url, *issued.token
-        ));
-        Ok(SignInResult {
-            token: issued.token.clone(),
-            rpc_url,
-            address: verified.address,
-            expires_at: issued.expires_at,
-            chain_id: self.config.chain_id,
-        })
+        Ok(verified.address)
     }
 
     /// The owner of a token presented with a request, if it is valid now.
@@ -275,7 +338,7 @@ impl AuthService {
         Ok(self.tokens.revoke(token)?)
     }
 
-    /// Revokes every token of `owner` (the owner's "sign out everywhere", or an admin).
+    /// Revokes every token holding `owner` (the owner's "sign out everywhere", or an admin).
     pub fn revoke_all(&self, owner: &Address) -> Result<usize, AuthError> {
         Ok(self.tokens.revoke_all(owner)?)
     }

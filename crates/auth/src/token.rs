@@ -1,6 +1,10 @@
 //! Bearer tokens: 256 random bits shown once as `clst_<64 hex>`, stored only as their
 //! SHA-256 (the key of the `auth_tokens` table) with owner, issue time, expiry and a label.
 //! A token with 256 bits of entropy needs no salt or slow hash: SHA-256 cannot be reversed.
+//!
+//! A token may stand for several addresses: its holder signs in again with each further
+//! address, presenting the token ([`TokenStore::add_address_at`]). Record layout 1 (one
+//! address) is still read and still written for single-address tokens; layout 2 adds the list.
 
 use crate::time::unix_now;
 use cloister_primitives::Address;
@@ -16,9 +20,14 @@ pub const TOKEN_PREFIX: &str = "clst_";
 pub const TOKEN_TEXT_LEN: usize = TOKEN_PREFIX.len() + 64;
 /// Longest label kept with a token, in bytes.
 pub const MAX_LABEL_LEN: usize = 128;
-/// Layout version of a stored record.
-const RECORD_VERSION: u8 = 1;
-/// version ‖ address ‖ issued_at ‖ expires_at, before the label.
+/// Most addresses one token may stand for (the first included).
+pub const MAX_TOKEN_ADDRESSES: usize = 16;
+/// Layout of a record with one address: version ‖ address ‖ issued_at ‖ expires_at ‖ label.
+const RECORD_VERSION_SINGLE: u8 = 1;
+/// Layout of a record with more: version ‖ address ‖ issued_at ‖ expires_at ‖ count (one
+/// byte) ‖ count further addresses ‖ label.
+const RECORD_VERSION_MANY: u8 = 2;
+/// version ‖ address ‖ issued_at ‖ expires_at, common to both layouts.
 const RECORD_FIXED_LEN: usize = 1 + 20 + 8 + 8;
 
 /// SHA-256 of a token's 32 secret bytes: the only form that is stored.
@@ -45,14 +54,25 @@ impl std::fmt::Debug for IssuedToken {
 }
 
 /// Who a valid token belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenOwner {
-    /// The address that signed in.
+    /// The address that signed in first (the default `from` of its calls).
     pub address: Address,
+    /// Further addresses added to the token, each proven by its own signature.
+    pub also: Vec<Address>,
     /// Unix seconds after which the token stops working.
     pub expires_at: u64,
     /// Identifies the token (for logs, revocation) without revealing it.
     pub token_hash: TokenHash,
+}
+
+impl TokenOwner {
+    /// Every address of the token, the first one first.
+    pub fn addresses(&self) -> Vec<Address> {
+        std::iter::once(self.address)
+            .chain(self.also.iter().copied())
+            .collect()
+    }
 }
 
 /// One stored token, as an admin or its owner may list it.
@@ -60,8 +80,10 @@ pub struct TokenOwner {
 pub struct TokenInfo {
     /// Identifies the token without revealing it.
     pub token_hash: TokenHash,
-    /// The address that signed in.
+    /// The address that signed in first.
     pub address: Address,
+    /// Further addresses added to the token.
+    pub also: Vec<Address>,
     /// Unix seconds it was issued.
     pub issued_at: u64,
     /// Unix seconds it stops working.
@@ -82,6 +104,16 @@ pub enum TokenError {
     /// The label is longer than [`MAX_LABEL_LEN`] bytes or holds control characters.
     #[error("token label too long or not printable")]
     BadLabel,
+    /// The token already stands for [`MAX_TOKEN_ADDRESSES`] addresses.
+    #[error("this token already holds {MAX_TOKEN_ADDRESSES} addresses")]
+    TooManyAddresses,
+}
+
+impl TokenInfo {
+    /// Whether `address` is one of the token's.
+    pub fn holds(&self, address: &Address) -> bool {
+        self.address == *address || self.also.contains(address)
+    }
 }
 
 /// Issues, resolves and revokes tokens over the node's [`Store`].
@@ -121,6 +153,7 @@ impl TokenStore {
         let info = TokenInfo {
             token_hash,
             address: owner,
+            also: Vec::new(),
             issued_at: now,
             expires_at: now.saturating_add(lifetime.as_secs()),
             label: label.map(str::to_owned),
@@ -158,11 +191,44 @@ impl TokenStore {
             self.store.delete_auth_token(&token_hash)?;
             return Ok(None);
         }
-        Ok(Some(TokenOwner {
-            address: info.address,
-            expires_at: info.expires_at,
-            token_hash,
-        }))
+        Ok(Some(owner_of(info)))
+    }
+
+    /// Adds `address` to the valid token `token` as if the time were `now` (its holder proved
+    /// `address` separately). Adding an address the token holds already changes nothing.
+    /// `None`: the token is malformed, unknown or expired. The read and the write are one
+    /// store transaction, so concurrent additions to one token all land.
+    pub fn add_address_at(
+        &self,
+        token: &str,
+        address: Address,
+        now: u64,
+    ) -> Result<Option<TokenOwner>, TokenError> {
+        let Some(token_hash) = token_hash(token) else {
+            return Ok(None);
+        };
+        let outcome = self.store.update_auth_token(&token_hash, |record| {
+            let Some(record) = record else {
+                return (None, Ok(None));
+            };
+            let mut info = match decode_record(token_hash, record) {
+                Ok(info) => info,
+                Err(err) => return (None, Err(err)),
+            };
+            if info.expires_at <= now {
+                return (None, Ok(None));
+            }
+            if info.holds(&address) {
+                return (None, Ok(Some(owner_of(info))));
+            }
+            if 1 + info.also.len() >= MAX_TOKEN_ADDRESSES {
+                return (None, Err(TokenError::TooManyAddresses));
+            }
+            info.also.push(address);
+            let record = encode_record(&info);
+            (Some(record), Ok(Some(owner_of(info))))
+        })?;
+        outcome
     }
 
     /// Revokes `token` (presenting it proves ownership). `false` if it was not known.
@@ -178,7 +244,8 @@ impl TokenStore {
         Ok(self.store.delete_auth_token(token_hash)?)
     }
 
-    /// Revokes every token of `owner`; returns how many there were.
+    /// Revokes every token holding `owner` (whole tokens, every address of each); returns how
+    /// many there were.
     pub fn revoke_all(&self, owner: &Address) -> Result<usize, TokenError> {
         let owned = self.tokens_of(owner)?;
         let mut revoked = 0;
@@ -190,12 +257,12 @@ impl TokenStore {
         Ok(revoked)
     }
 
-    /// Every stored token of `owner`, expired ones included, oldest first.
+    /// Every stored token holding `owner` (first or added), expired ones included, oldest first.
     pub fn tokens_of(&self, owner: &Address) -> Result<Vec<TokenInfo>, TokenError> {
         let mut owned: Vec<TokenInfo> = self
             .all()?
             .into_iter()
-            .filter(|info| info.address == *owner)
+            .filter(|info| info.holds(owner))
             .collect();
         owned.sort_by_key(|info| info.issued_at);
         Ok(owned)
@@ -237,25 +304,57 @@ fn hash_secret(secret: &[u8; 32]) -> TokenHash {
     Sha256::digest(secret).into()
 }
 
+fn owner_of(info: TokenInfo) -> TokenOwner {
+    TokenOwner {
+        address: info.address,
+        also: info.also,
+        expires_at: info.expires_at,
+        token_hash: info.token_hash,
+    }
+}
+
 fn encode_record(info: &TokenInfo) -> Vec<u8> {
     let label = info.label.as_deref().unwrap_or_default();
-    let mut record = Vec::with_capacity(RECORD_FIXED_LEN + label.len());
-    record.push(RECORD_VERSION);
+    let mut record = Vec::with_capacity(RECORD_FIXED_LEN + 1 + 20 * info.also.len() + label.len());
+    // One byte holds the count: MAX_TOKEN_ADDRESSES keeps it far below 256.
+    let count = u8::try_from(info.also.len()).ok().filter(|n| *n > 0);
+    record.push(match count {
+        Some(_) => RECORD_VERSION_MANY,
+        None => RECORD_VERSION_SINGLE,
+    });
     record.extend_from_slice(info.address.as_slice());
     record.extend_from_slice(&info.issued_at.to_be_bytes());
     record.extend_from_slice(&info.expires_at.to_be_bytes());
+    if let Some(count) = count {
+        record.push(count);
+        for address in &info.also {
+            record.extend_from_slice(address.as_slice());
+        }
+    }
     record.extend_from_slice(label.as_bytes());
     record
 }
 
 fn decode_record(token_hash: TokenHash, record: &[u8]) -> Result<TokenInfo, TokenError> {
-    let (fixed, label) = record
+    let (fixed, tail) = record
         .split_at_checked(RECORD_FIXED_LEN)
         .ok_or(TokenError::CorruptRecord)?;
     let (version, rest) = fixed.split_first().ok_or(TokenError::CorruptRecord)?;
-    if *version != RECORD_VERSION {
-        return Err(TokenError::CorruptRecord);
-    }
+    let (also, label) = match *version {
+        RECORD_VERSION_SINGLE => (Vec::new(), tail),
+        RECORD_VERSION_MANY => {
+            let (count, after) = tail.split_first().ok_or(TokenError::CorruptRecord)?;
+            let (list, label) = after
+                .split_at_checked(20 * usize::from(*count))
+                .ok_or(TokenError::CorruptRecord)?;
+            let also: Vec<Address> = list.chunks_exact(20).map(Address::from_slice).collect();
+            if also.is_empty() {
+                return Err(TokenError::CorruptRecord);
+            }
+            (also, label)
+        }
+        _ => return Err(TokenError::CorruptRecord),
+    };
     let (address, times) = rest.split_at(20);
     let (issued_at, expires_at) = times.split_at(8);
     let be_u64 = |bytes: &[u8]| {
@@ -270,6 +369,7 @@ fn decode_record(token_hash: TokenHash, record: &[u8]) -> Result<TokenInfo, Toke
     Ok(TokenInfo {
         token_hash,
         address: Address::from_slice(address),
+        also,
         issued_at: be_u64(issued_at)?,
         expires_at: be_u64(expires_at)?,
         label,
@@ -285,6 +385,7 @@ mod tests {
         let info = TokenInfo {
             token_hash: [7; 32],
             address: Address::repeat_byte(0xab),
+            also: Vec::new(),
             issued_at: 1_700_000_000,
             expires_at: 1_700_086_400,
             label: Some("laptop".into()),
@@ -303,8 +404,56 @@ mod tests {
         );
         assert!(decode_record([7; 32], &[1, 2, 3]).is_err());
         let mut future = encode_record(&unlabelled);
-        future[0] = 2;
+        future[0] = 3;
         assert!(decode_record([7; 32], &future).is_err());
+    }
+
+    #[test]
+    fn records_with_more_addresses_round_trip_and_single_ones_keep_layout_1() {
+        let single = TokenInfo {
+            token_hash: [9; 32],
+            address: Address::repeat_byte(0x01),
+            also: Vec::new(),
+            issued_at: 10,
+            expires_at: 20,
+            label: Some("phone".into()),
+        };
+        let encoded = encode_record(&single);
+        assert_eq!(encoded[0], RECORD_VERSION_SINGLE);
+        // A record written before tokens could hold more addresses reads as before.
+        let mut old = vec![1u8];
+        old.extend_from_slice(Address::repeat_byte(0x01).as_slice());
+        old.extend_from_slice(&10u64.to_be_bytes());
+        old.extend_from_slice(&20u64.to_be_bytes());
+        old.extend_from_slice(b"phone");
+        assert_eq!(old, encoded);
+        assert_eq!(decode_record([9; 32], &old).expect("decodes"), single);
+
+        let many = TokenInfo {
+            also: vec![Address::repeat_byte(0x02), Address::repeat_byte(0x03)],
+            ..single.clone()
+        };
+        let encoded = encode_record(&many);
+        assert_eq!(encoded[0], RECORD_VERSION_MANY);
+        assert_eq!(decode_record([9; 32], &encoded).expect("decodes"), many);
+        let unlabelled = TokenInfo {
+            label: None,
+            ..many.clone()
+        };
+        assert_eq!(
+            decode_record([9; 32], &encode_record(&unlabelled)).expect("decodes"),
+            unlabelled
+        );
+        // A count running past the end, or a layout-2 record listing nothing, is corrupt.
+        let mut short = encode_record(&unlabelled);
+        short.truncate(short.len() - 1);
+        assert!(decode_record([9; 32], &short).is_err());
+        let mut empty_list = encode_record(&single);
+        empty_list[0] = RECORD_VERSION_MANY;
+        empty_list.truncate(RECORD_FIXED_LEN);
+        empty_list.push(0);
+        assert!(decode_record([9; 32], &empty_list).is_err());
+        assert!(many.holds(&Address::repeat_byte(0x03)) && !many.holds(&Address::ZERO));
     }
 
     #[test]

@@ -16,6 +16,28 @@ impl Store {
         Ok(())
     }
 
+    /// Reads the record of the token whose hash is `hash` (`None`: no such token) and, if
+    /// `update` returns a new record, stores it, in one write transaction: two updates of one
+    /// token never lose each other's change. `update`'s second value is handed back.
+    pub fn update_auth_token<T>(
+        &self,
+        hash: &[u8; 32],
+        update: impl FnOnce(Option<&[u8]>) -> (Option<Vec<u8>>, T),
+    ) -> Result<T, StorageError> {
+        let txn = self.begin_write()?;
+        let outcome = {
+            let mut table = txn.open_table(AUTH_TOKENS)?;
+            let current = table.get(hash)?.map(|record| record.value().to_vec());
+            let (replacement, outcome) = update(current.as_deref());
+            if let Some(record) = replacement {
+                table.insert(hash, record.as_slice())?;
+            }
+            outcome
+        };
+        txn.commit()?;
+        Ok(outcome)
+    }
+
     /// The record of the token whose hash is `hash`.
     pub fn auth_token(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StorageError> {
         let table = self.begin_read()?.open_table(AUTH_TOKENS)?;

@@ -205,7 +205,14 @@ fn page_has_stable_ids_and_a_strict_csp() {
         "text/html; charset=utf-8"
     );
     let page = response.body();
-    for id in ["signin", "rpc-url", "add-network", "error"] {
+    for id in [
+        "signin",
+        "rpc-url",
+        "add-network",
+        "error",
+        "addresses",
+        "add-address",
+    ] {
         assert!(page.contains(&format!("id=\"{id}\"")), "missing #{id}");
     }
     for call in [

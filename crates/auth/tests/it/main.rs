@@ -5,6 +5,7 @@
 
 mod common;
 mod http_routes;
+mod multi_address;
 mod page_js;
 mod sign_in;
 mod tokens;
