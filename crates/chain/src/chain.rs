@@ -5,8 +5,10 @@ use crate::{ChainError, StateChanges, assemble, genesis, seal};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chainspec::ChainSpec;
 use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
-use cloister_primitives::{Address, B256, Bytes, Header, ReceiptEnvelope, RecoveredTx};
-use cloister_storage::{BlockRecord, Store, StoreReader, StoredReceipt};
+use cloister_primitives::{
+    Address, B256, Bytes, Header, ReceiptEnvelope, RecoveredTx, primitives::Signature,
+};
+use cloister_storage::{BlockRecord, StorageError, Store, StoreReader, StoreWriter, StoredReceipt};
 use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -41,6 +43,8 @@ pub struct SealedBlock {
     pub ommers: Vec<Header>,
     /// Withdrawals (from Shanghai; `None` before).
     pub withdrawals: Option<Vec<alloy_eips::eip4895::Withdrawal>>,
+    /// The validator's signature over `hash` (Cloister chains; `None` on plain chains).
+    pub seal: Option<Signature>,
 }
 
 /// A committed block, as published to subscribers.
@@ -54,6 +58,8 @@ pub struct CommittedBlock {
     pub transactions: Vec<RecoveredTx>,
     /// Their receipts.
     pub receipts: Vec<StoredReceipt>,
+    /// The validator's signature over `hash` (Cloister chains).
+    pub seal: Option<Signature>,
 }
 
 /// How many committed blocks a slow subscriber may fall behind before it misses some.
@@ -127,6 +133,14 @@ impl Chain {
         self.validator.as_ref().map(|k| k.address())
     }
 
+    /// Addresses whose seals this chain accepts (empty on a plain Ethereum chain).
+    pub fn validators(&self) -> &[Address] {
+        self.spec
+            .cloister()
+            .map(|c| c.validators.as_slice())
+            .unwrap_or_default()
+    }
+
     /// Committed blocks, as they commit.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBlock>> {
         self.blocks.subscribe()
@@ -139,10 +153,7 @@ impl Chain {
         timestamp: u64,
         max_txs: usize,
     ) -> Result<SealedBlock, ChainError> {
-        let key = self
-            .validator
-            .as_ref()
-            .ok_or_else(|| ChainError::Seal("this node is not a validator".into()))?;
+        let key = self.validator.as_ref().ok_or(seal::SealError::NoKey)?;
         let head = self.head();
         let timestamp = timestamp.max(head.header.timestamp);
         let mut header = assemble::next_header(
@@ -164,8 +175,8 @@ impl Chain {
             cloister_evm::build_block(&self.spec, db, input, source, max_txs)?;
         let (state, receipts) = self.state_and_receipts(&head.reader, &executed)?;
         assemble::finish_header(&mut header, &executed, state.state_root);
-        seal::seal(&mut header, key)?;
         let hash = header.hash_slow();
+        let seal = seal::seal_block(hash, key)?;
         Ok(SealedBlock {
             header,
             hash,
@@ -175,11 +186,22 @@ impl Chain {
             skipped,
             ommers: Vec::new(),
             withdrawals,
+            seal: Some(seal),
         })
     }
 
     /// Commits a sealed block in one durable transaction, makes it the head and publishes it.
     pub fn commit_block(&self, block: SealedBlock) -> Result<Arc<CommittedBlock>, ChainError> {
+        self.commit_block_with(block, |_| Ok(()))
+    }
+
+    /// [`Chain::commit_block`], with `extra` written in the same durable transaction (consensus
+    /// records which log entry the block came from, so both survive a crash together).
+    pub fn commit_block_with(
+        &self,
+        block: SealedBlock,
+        extra: impl FnOnce(&mut StoreWriter) -> Result<(), StorageError>,
+    ) -> Result<Arc<CommittedBlock>, ChainError> {
         let _writer = self.commit_lock.lock();
         let head = self.head();
         if block.header.number != head.header.number + 1 || block.header.parent_hash != head.hash {
@@ -197,8 +219,10 @@ impl Chain {
             transactions: block.transactions,
             receipts: block.receipts,
             ommers: block.ommers,
+            seal: block.seal,
         };
         writer.put_block(&record)?;
+        extra(&mut writer)?;
         writer.commit()?;
 
         let reader = Arc::new(self.store.reader()?);
@@ -212,10 +236,23 @@ impl Chain {
             hash: record.hash,
             transactions: record.transactions,
             receipts: record.receipts,
+            seal: record.seal,
         });
         // No subscriber is not an error.
         let _ = self.blocks.send(committed.clone());
         Ok(committed)
+    }
+
+    /// Writes named values durably without a block (under the commit lock, so never between a
+    /// block's rows and its commit).
+    pub fn write_meta(&self, values: &[(&str, &[u8])]) -> Result<(), ChainError> {
+        let _writer = self.commit_lock.lock();
+        let mut writer = self.store.writer()?;
+        for (name, value) in values {
+            writer.put_meta(name, value)?;
+        }
+        writer.commit()?;
+        Ok(())
     }
 
     fn state_and_receipts(

@@ -58,7 +58,10 @@ pub enum ChainError {
         /// Value computed here.
         computed: String,
     },
-    /// The block seal is missing or not by a validator.
-    #[error("bad seal: {0}")]
-    Seal(String),
+    /// Consensus did not commit the block (this node lost leadership, no quorum, shutdown).
+    #[error("consensus did not commit the block: {0}")]
+    NotCommitted(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The block seal could not be made, or does not hold.
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
 }

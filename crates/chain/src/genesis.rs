@@ -83,6 +83,7 @@ pub(crate) fn init_genesis(
         receipts: Vec::new(),
         ommers: Vec::new(),
         withdrawals,
+        seal: None,
     })?;
     writer.commit()?;
     Ok(expected)

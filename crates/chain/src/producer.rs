@@ -1,8 +1,10 @@
 //! The block producer of a validator: waits for executable transactions (or the next tick),
-//! builds a block from the pool, commits it, and tells the pool. Runs the heavy work on the
-//! blocking pool so RPC keeps answering while a block executes and commits.
+//! builds a block from the pool, hands it to its [`BlockSink`] (committed here, or proposed to
+//! consensus), and tells the pool. Runs the heavy work on the blocking pool so RPC keeps
+//! answering while a block executes and commits. A gate pauses it (a validator that is not the
+//! consensus leader does not produce).
 
-use crate::{Chain, ChainError, CommittedBlock};
+use crate::{Chain, ChainError, CommittedBlock, SealedBlock};
 use cloister_evm::TxSource;
 use cloister_primitives::{Address, RecoveredTx, U256};
 use cloister_storage::StoreReader;
@@ -77,35 +79,88 @@ impl AccountReader for SnapshotAccounts {
     }
 }
 
+/// Where a built block goes.
+pub trait BlockSink: Send + Sync + std::fmt::Debug {
+    /// Commits `block` on `chain`, or has it committed (blocking until it is, or is refused).
+    fn commit(&self, chain: &Chain, block: SealedBlock) -> Result<Arc<CommittedBlock>, ChainError>;
+}
+
+/// A single validator: commit on this node's chain at once.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalCommit;
+
+impl BlockSink for LocalCommit {
+    fn commit(&self, chain: &Chain, block: SealedBlock) -> Result<Arc<CommittedBlock>, ChainError> {
+        chain.commit_block(block)
+    }
+}
+
 /// Produces blocks until told to stop.
 #[derive(Debug)]
 pub struct BlockProducer {
     chain: Arc<Chain>,
     pool: Arc<TxPool>,
     config: ProducerConfig,
+    sink: Arc<dyn BlockSink>,
+    gate: Option<watch::Receiver<bool>>,
 }
 
 impl BlockProducer {
-    /// A producer for `chain` fed by `pool`.
+    /// A producer for `chain` fed by `pool`, committing locally.
     pub fn new(chain: Arc<Chain>, pool: Arc<TxPool>, config: ProducerConfig) -> Self {
         Self {
             chain,
             pool,
             config,
+            sink: Arc::new(LocalCommit),
+            gate: None,
         }
+    }
+
+    /// Hands blocks to `sink` instead of committing them here.
+    pub fn with_sink(mut self, sink: Arc<dyn BlockSink>) -> Self {
+        self.sink = sink;
+        self
+    }
+
+    /// Produces only while `gate` holds `true`.
+    pub fn with_gate(mut self, gate: watch::Receiver<bool>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// Builds and commits one block now, from whatever the pool holds (possibly empty).
     pub fn produce_one(&self) -> Result<Arc<CommittedBlock>, ChainError> {
-        produce(&self.chain, &self.pool, self.config.max_txs_per_block)
+        produce(
+            &self.chain,
+            &self.pool,
+            self.sink.as_ref(),
+            self.config.max_txs_per_block,
+        )
+    }
+
+    /// Waits until the gate opens (or shutdown); false on shutdown.
+    async fn gate_open(&mut self, shutdown: &mut watch::Receiver<bool>) -> bool {
+        let Some(gate) = self.gate.as_mut() else {
+            return true;
+        };
+        loop {
+            if *gate.borrow_and_update() {
+                return true;
+            }
+            tokio::select! {
+                changed = gate.changed() => if changed.is_err() { return false },
+                _ = shutdown.changed() => return false,
+            }
+        }
     }
 
     /// Runs until `shutdown` turns true. Errors are logged and retried after a pause, since a
     /// validator that stops producing stops the chain.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let notify = self.pool.executable_notify();
         loop {
-            if *shutdown.borrow() {
+            if *shutdown.borrow() || !self.gate_open(&mut shutdown).await {
                 return;
             }
             match self.config.mode {
@@ -127,12 +182,15 @@ impl BlockProducer {
                     }
                 }
             }
-            let (chain, pool, max) = (
+            let (chain, pool, sink, max) = (
                 self.chain.clone(),
                 self.pool.clone(),
+                self.sink.clone(),
                 self.config.max_txs_per_block,
             );
-            match tokio::task::spawn_blocking(move || produce(&chain, &pool, max)).await {
+            match tokio::task::spawn_blocking(move || produce(&chain, &pool, sink.as_ref(), max))
+                .await
+            {
                 Ok(Ok(block)) => tracing::debug!(
                     target: "cloister::chain",
                     number = block.header.number,
@@ -155,6 +213,7 @@ impl BlockProducer {
 fn produce(
     chain: &Chain,
     pool: &TxPool,
+    sink: &dyn BlockSink,
     max_txs: usize,
 ) -> Result<Arc<CommittedBlock>, ChainError> {
     let head = chain.head();
@@ -169,7 +228,7 @@ fn produce(
     for skipped in &sealed.skipped {
         tracing::debug!(target: "cloister::chain", hash = %skipped.tx.inner().tx_hash(), reason = %skipped.reason, "left out of block");
     }
-    let block = chain.commit_block(sealed)?;
+    let block = sink.commit(chain, sealed)?;
     senders.extend(block.transactions.iter().map(|tx| tx.signer()));
     pool.on_block_committed(&senders, &SnapshotAccounts(chain.head().reader.clone()));
     Ok(block)

@@ -28,6 +28,28 @@ impl ChainSpec {
     }
 }
 
+/// The dev genesis stamped with `timestamp` (seconds since the epoch), as `--dev` writes it into
+/// a new datadir: like anvil, a new dev chain starts "now", so its genesis is not dated 1970.
+pub fn dev_genesis_json_at(timestamp: u64) -> Result<String, ChainSpecError> {
+    let mut genesis: serde_json::Value = serde_json::from_str(DEV_GENESIS_JSON)?;
+    let object = genesis.as_object_mut().ok_or(ChainSpecError::NotAnObject)?;
+    object.insert("timestamp".into(), format!("{timestamp:#x}").into());
+    Ok(serde_json::to_string_pretty(&genesis)?)
+}
+
+/// Whether `json` is the dev genesis, whatever timestamp it was stamped with.
+pub fn is_dev_genesis(json: &str) -> bool {
+    let unstamped = |text: &str| {
+        let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+        value.as_object_mut()?.remove("timestamp");
+        Some(value)
+    };
+    match (unstamped(json), unstamped(DEV_GENESIS_JSON)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// The ten dev accounts as (address, private key), derived from [`DEV_MNEMONIC`] at runtime.
 pub fn dev_accounts() -> Result<Vec<(Address, B256)>, ChainSpecError> {
     let derivation_error = |index: u32| move |source| ChainSpecError::DevAccount { index, source };
@@ -51,6 +73,24 @@ pub fn dev_accounts() -> Result<Vec<(Address, B256)>, ChainSpecError> {
 mod tests {
     use super::*;
     use cloister_primitives::{address, b256};
+
+    #[test]
+    fn stamped_dev_genesis_is_still_the_dev_chain() {
+        let json = dev_genesis_json_at(1_800_000_000).unwrap();
+        let spec = ChainSpec::from_genesis_json(&json).unwrap();
+        assert_eq!(spec.genesis_header().timestamp, 1_800_000_000);
+        assert_eq!(spec.chain_id(), DEV_CHAIN_ID);
+        assert!(is_dev_genesis(&json));
+        assert!(is_dev_genesis(DEV_GENESIS_JSON));
+        assert_ne!(
+            spec.genesis_hash(),
+            ChainSpec::dev().unwrap().genesis_hash()
+        );
+        let other = json.replace("\"chainId\": 7557", "\"chainId\": 7558");
+        assert_ne!(other, json);
+        assert!(!is_dev_genesis(&other));
+        assert!(!is_dev_genesis("not json"));
+    }
 
     #[test]
     fn derives_the_well_known_keys() {

@@ -23,7 +23,10 @@ pub use alloy_hardforks::{
 };
 pub use blob::BlobSchedule;
 pub use cloister::{AllowedMeasurement, CloisterConfig};
-pub use dev::{DEV_ACCOUNT_COUNT, DEV_CHAIN_ID, DEV_GENESIS_JSON, DEV_MNEMONIC, dev_accounts};
+pub use dev::{
+    DEV_ACCOUNT_COUNT, DEV_CHAIN_ID, DEV_GENESIS_JSON, DEV_MNEMONIC, dev_accounts,
+    dev_genesis_json_at, is_dev_genesis,
+};
 pub use error::ChainSpecError;
 pub use genesis_header::{
     DEFAULT_GENESIS_DIFFICULTY, DEFAULT_GENESIS_GAS_LIMIT, genesis_state_root,

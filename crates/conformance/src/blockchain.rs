@@ -98,7 +98,7 @@ pub fn run_blockchain_case(case: &BlockchainCase) -> Result<(), BlockchainFailur
 
     for (index, fixture_block) in case.blocks.iter().enumerate() {
         let outcome = decode_block(&fixture_block.rlp)
-            .and_then(|block| chain.import_block(block).map_err(|err| err.to_string()));
+            .and_then(|block| chain.import_block(block, None).map_err(|err| err.to_string()));
         match (outcome, &fixture_block.expect_exception) {
             (Ok(_), None) | (Err(_), Some(_)) => {}
             (Err(reason), None) => return Err(BlockchainFailure::ValidRefused { index, reason }),

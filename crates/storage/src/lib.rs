@@ -10,6 +10,7 @@ mod codec;
 pub mod encrypted;
 mod error;
 mod history;
+mod raft_log;
 mod reader;
 mod tables;
 mod writer;
@@ -17,6 +18,7 @@ mod writer;
 pub use auth_tokens::AuthTokenEntry;
 pub use codec::{StoredAccount, StoredReceipt, TxLocation};
 pub use error::StorageError;
+pub use raft_log::{META_PURGED, RAFT_LOG_FILE, RaftLogDb};
 pub use reader::StoreReader;
 pub use writer::{BlockRecord, StoreWriter};
 

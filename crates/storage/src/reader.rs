@@ -14,8 +14,11 @@ use alloy_eips::eip4895::Withdrawal;
 use alloy_rlp::Decodable;
 use cloister_primitives::{
     Address, B256, Bytes, Decodable2718, Header, RecoveredTx, TxEnvelope, U256,
+    primitives::Signature,
 };
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
+
+mod changesets;
 
 /// A consistent view of the last committed state, with every table open.
 pub struct StoreReader {
@@ -23,6 +26,7 @@ pub struct StoreReader {
     canonical: ReadOnlyTable<u64, &'static [u8; 32]>,
     header_numbers: ReadOnlyTable<&'static [u8; 32], u64>,
     body_extras: ReadOnlyTable<u64, &'static [u8]>,
+    block_seals: ReadOnlyTable<u64, &'static [u8; 65]>,
     transactions: ReadOnlyTable<&'static [u8; 12], &'static [u8]>,
     receipts: ReadOnlyTable<&'static [u8; 12], &'static [u8]>,
     tx_lookup: ReadOnlyTable<&'static [u8; 32], &'static [u8; 12]>,
@@ -51,6 +55,7 @@ impl StoreReader {
             canonical: txn.open_table(CANONICAL_HASHES)?,
             header_numbers: txn.open_table(HEADER_NUMBERS)?,
             body_extras: txn.open_table(BODY_EXTRAS)?,
+            block_seals: txn.open_table(BLOCK_SEALS)?,
             transactions: txn.open_table(TRANSACTIONS)?,
             receipts: txn.open_table(RECEIPTS)?,
             tx_lookup: txn.open_table(TX_LOOKUP)?,
@@ -65,6 +70,11 @@ impl StoreReader {
             account_history: txn.open_table(ACCOUNT_HISTORY)?,
             storage_history: txn.open_table(STORAGE_HISTORY)?,
         })
+    }
+
+    /// A named value written with [`crate::StoreWriter::put_meta`].
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.meta.get(name)?.map(|v| v.value().to_vec()))
     }
 
     /// Hash of the genesis block this datadir was initialised with.
@@ -117,6 +127,17 @@ impl StoreReader {
     /// Number of the block with `hash`.
     pub fn block_number(&self, hash: &B256) -> Result<Option<u64>, StorageError> {
         Ok(self.header_numbers.get(&hash.0)?.map(|v| v.value()))
+    }
+
+    /// The validator's seal of block `number`, if the block has one.
+    pub fn block_seal(&self, number: u64) -> Result<Option<Signature>, StorageError> {
+        self.block_seals
+            .get(number)?
+            .map(|v| {
+                Signature::try_from(v.value().as_slice())
+                    .map_err(|e| StorageError::corrupt("block_seals", e))
+            })
+            .transpose()
     }
 
     /// Ommers and withdrawals of block `number`.

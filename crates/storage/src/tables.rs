@@ -9,6 +9,9 @@ pub const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers")
 pub const CANONICAL_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("canonical");
 /// Block hash -> block number.
 pub const HEADER_NUMBERS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("header_numbers");
+/// Block number -> the validator's 65-byte seal (signature over the block hash); Cloister
+/// chains only, kept beside the header rather than in its `extraData`.
+pub const BLOCK_SEALS: TableDefinition<u64, &[u8; 65]> = TableDefinition::new("block_seals");
 /// Block number -> RLP ommers and withdrawals (the body without its transactions).
 pub const BODY_EXTRAS: TableDefinition<u64, &[u8]> = TableDefinition::new("body_extras");
 /// (block number, tx index) -> sender (20 bytes) ++ EIP-2718 transaction.

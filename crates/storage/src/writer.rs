@@ -12,7 +12,9 @@ use crate::{
 };
 use alloy_eips::eip4895::Withdrawal;
 use alloy_rlp::Encodable;
-use cloister_primitives::{Address, B256, Bytes, Encodable2718, Header, RecoveredTx, U256};
+use cloister_primitives::{
+    Address, B256, Bytes, Encodable2718, Header, RecoveredTx, U256, primitives::Signature,
+};
 use redb::{ReadableTable, WriteTransaction};
 
 /// Everything stored about one block besides state.
@@ -30,6 +32,9 @@ pub struct BlockRecord {
     pub ommers: Vec<Header>,
     /// Withdrawals (from Shanghai).
     pub withdrawals: Option<Vec<Withdrawal>>,
+    /// The producing validator's signature over `hash` (Cloister chains; `None` on plain
+    /// Ethereum chains and for genesis).
+    pub seal: Option<Signature>,
 }
 
 /// An open write transaction.
@@ -54,6 +59,7 @@ impl StoreWriter {
         self.txn.open_table(CANONICAL_HASHES)?;
         self.txn.open_table(HEADER_NUMBERS)?;
         self.txn.open_table(BODY_EXTRAS)?;
+        self.txn.open_table(BLOCK_SEALS)?;
         self.txn.open_table(TRANSACTIONS)?;
         self.txn.open_table(RECEIPTS)?;
         self.txn.open_table(TX_LOOKUP)?;
@@ -80,6 +86,14 @@ impl StoreWriter {
         Ok(())
     }
 
+    /// Writes a named value of a higher layer (e.g. what consensus has applied) in the same
+    /// commit as the block it belongs to. Names of the store's own start with no prefix; callers
+    /// use theirs (`consensus.`).
+    pub fn put_meta(&mut self, name: &str, value: &[u8]) -> Result<(), StorageError> {
+        self.txn.open_table(META)?.insert(name, value)?;
+        Ok(())
+    }
+
     /// Stores a block (header, body, receipts, lookups) and makes it the head.
     pub fn put_block(&mut self, block: &BlockRecord) -> Result<(), StorageError> {
         let number = block.header.number;
@@ -94,6 +108,12 @@ impl StoreWriter {
         self.txn
             .open_table(HEADER_NUMBERS)?
             .insert(&block.hash.0, number)?;
+
+        if let Some(seal) = &block.seal {
+            self.txn
+                .open_table(BLOCK_SEALS)?
+                .insert(number, &seal.as_bytes())?;
+        }
 
         let extras = BodyExtras {
             ommers: block.ommers.clone(),

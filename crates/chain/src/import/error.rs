@@ -67,7 +67,7 @@ pub enum BlockError {
         /// Parent number.
         parent: u64,
     },
-    /// Extra data longer than 32 bytes (plus the seal on a Cloister chain).
+    /// Extra data longer than 32 bytes.
     #[error("extra data is {len} bytes, longer than allowed")]
     ExtraDataTooLong {
         /// Its length.
@@ -206,6 +206,9 @@ pub enum BlockError {
     /// Execution refused a transaction or the block.
     #[error(transparent)]
     Execution(ExecutionError),
+    /// A Cloister chain's block without a valid validator seal.
+    #[error("seal: {0}")]
+    Seal(crate::SealError),
 }
 
 /// An uncle rule an ommer breaks.

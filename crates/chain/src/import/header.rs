@@ -3,7 +3,6 @@
 //! fields exist, and EIP-4844 blob gas. Also used for uncles.
 
 use super::{BlockError, difficulty::expected_difficulty};
-use crate::seal::SEAL_LEN;
 use cloister_chainspec::{ChainSpec, EthereumHardfork, EthereumHardforks};
 use cloister_primitives::{
     Header, U256, consensus::EMPTY_OMMER_ROOT_HASH, eips::eip4844::DATA_GAS_PER_BLOB,
@@ -37,13 +36,8 @@ pub(crate) fn check_header(
             parent: parent.number,
         });
     }
-    // A Cloister chain's validators append their seal to the 32 bytes of vanity.
-    let max_extra_data = if spec.cloister().is_some() {
-        MAX_EXTRA_DATA + SEAL_LEN
-    } else {
-        MAX_EXTRA_DATA
-    };
-    if header.extra_data.len() > max_extra_data {
+    // Cloister keeps its seal beside the block, so its headers obey Ethereum's limit too.
+    if header.extra_data.len() > MAX_EXTRA_DATA {
         return Err(BlockError::ExtraDataTooLong {
             len: header.extra_data.len(),
         });

@@ -12,24 +12,39 @@ mod post;
 pub use error::{BlockError, ImportError, OmmerError};
 
 use crate::{
-    AccountChange, Chain, CommittedBlock, SealedBlock, StateChanges, chain::stored_receipts,
+    AccountChange, Chain, CommittedBlock, SealError, SealedBlock, StateChanges,
+    chain::stored_receipts, verify_seal,
 };
 use alloy_consensus::Block;
 use cloister_chainspec::EthereumHardforks;
 use cloister_evm::{
     BlockInput, BundleState, ExecutionError, StateDb, execute_block, execute_block_pre_byzantium,
 };
-use cloister_primitives::{B256, RecoveredTx, TxEnvelope, recover_parallel};
-use cloister_storage::StoreReader;
+use cloister_primitives::{B256, RecoveredTx, TxEnvelope, primitives::Signature, recover_parallel};
+use cloister_storage::{StorageError, StoreReader, StoreWriter};
 use std::sync::Arc;
 
 impl Chain {
     /// Validates, executes and commits `block` as the child of the head.
     ///
     /// The parent must be the head: side chains and reorgs are refused ([`ImportError::NotOnHead`]).
+    /// A Cloister chain's block needs its `seal`, made by the header's beneficiary, a validator;
+    /// a plain Ethereum chain's blocks have none (a given seal is ignored).
     pub fn import_block(
         &self,
         block: Block<TxEnvelope>,
+        seal: Option<Signature>,
+    ) -> Result<Arc<CommittedBlock>, ImportError> {
+        self.import_block_with(block, seal, |_| Ok(()))
+    }
+
+    /// [`Chain::import_block`], with `extra` written in the block's commit (see
+    /// [`Chain::commit_block_with`]).
+    pub fn import_block_with(
+        &self,
+        block: Block<TxEnvelope>,
+        seal: Option<Signature>,
+        extra: impl FnOnce(&mut StoreWriter) -> Result<(), StorageError>,
     ) -> Result<Arc<CommittedBlock>, ImportError> {
         let hash = block.header.hash_slow();
         let number = block.header.number;
@@ -54,6 +69,15 @@ impl Chain {
             });
         }
         let spec = self.spec();
+        let seal = match (spec.cloister(), seal) {
+            (Some(cloister), Some(seal)) => {
+                verify_seal(&block.header, hash, &seal, &cloister.validators)
+                    .map_err(|e| invalid(BlockError::Seal(e)))?;
+                Some(seal)
+            }
+            (Some(_), None) => return Err(invalid(BlockError::Seal(SealError::Missing))),
+            (None, _) => None,
+        };
         header::check_header(spec, &block.header, &head.header).map_err(invalid)?;
         body::check_body(spec, &block).map_err(invalid)?;
         ommers::check_ommers(spec, &head.reader, &block.header, hash, &block.body.ommers)
@@ -104,8 +128,9 @@ impl Chain {
             skipped: Vec::new(),
             ommers: body.ommers,
             withdrawals,
+            seal,
         };
-        self.commit_block(sealed).map_err(failed)
+        self.commit_block_with(sealed, extra).map_err(failed)
     }
 }
 

@@ -161,7 +161,20 @@ impl Harness {
         let receipts: Vec<_> = block.receipts.iter().map(|r| r.receipt.clone()).collect();
         let receipts_root = ordered_trie_root_with_encoder(&receipts, |r, buf| r.encode_2718(buf));
         assert_eq!(receipts_root, block.header.receipts_root);
-        assert_eq!(seal_signer(&block.header).unwrap(), self.keys[0].address());
+        let seal = block.seal.expect("a produced block carries its seal");
+        assert_eq!(
+            seal_signer(block.hash, &seal).unwrap(),
+            self.keys[0].address()
+        );
+        assert_eq!(block.header.beneficiary, self.keys[0].address());
+        assert!(block.header.extra_data.len() <= 32);
+        let stored = self
+            .chain
+            .head()
+            .reader
+            .block_seal(block.header.number)
+            .unwrap();
+        assert_eq!(stored, Some(seal));
         count
     }
 }

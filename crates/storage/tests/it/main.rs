@@ -28,6 +28,7 @@ fn block_and_state_survive_reopen() {
             receipts: vec![],
             ommers: vec![],
             withdrawals: Some(vec![]),
+            seal: None,
         })
         .unwrap();
         let account = StoredAccount {
