@@ -18,7 +18,7 @@ pub struct NodeGatekeeper {
 impl Gatekeeper for NodeGatekeeper {
     fn caller_for_token(&self, token: &str) -> Option<Caller> {
         match self.auth.resolve(token) {
-            Ok(Some(owner)) => Some(self.policy.caller_for(owner.address)),
+            Ok(Some(owner)) => Some(self.policy.caller_for_all(&owner.addresses())),
             Ok(None) => None,
             Err(err) => {
                 tracing::warn!(target: "cloister::auth", %err, "token lookup failed");
@@ -38,6 +38,16 @@ impl Gatekeeper for NodeGatekeeper {
         body: &[u8],
     ) -> Option<http::Response<String>> {
         cloister_auth::http::handle(&self.auth, method, path, body)
+    }
+
+    fn route_with_bearer(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: &[u8],
+        bearer: Option<&str>,
+    ) -> Option<http::Response<String>> {
+        cloister_auth::http::handle_with_bearer(&self.auth, method, path, body, bearer)
     }
 
     fn owns_path(&self, path: &str) -> bool {

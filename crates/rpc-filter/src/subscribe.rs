@@ -3,8 +3,8 @@
 //! what it missed and carries on, so block production never waits for a subscriber.
 //!
 //! A subscription keeps the caller that opened it and asks the policy about each item as it
-//! arrives: hidden logs and pending transactions are not sent, and heads lose their
-//! `logsBloom` when the caller may not see it.
+//! arrives: hidden logs and pending transactions are not sent, and heads carry the bloom of
+//! the logs the caller may see unless the caller may see the whole bloom.
 
 use crate::{
     criteria::LogCriteria,
@@ -65,8 +65,20 @@ pub async fn serve_subscription(
                     total_difficulty: None,
                     size: None,
                 };
-                if !ctx.viewer_for(caller, METHOD).bloom() {
-                    header.inner.logs_bloom = Bloom::ZERO;
+                let viewer = ctx.viewer_for(caller.clone(), METHOD);
+                if !viewer.bloom() {
+                    let head = ctx.chain.head();
+                    let shown = viewer.block_bloom(
+                        &head.reader,
+                        block.header.logs_bloom,
+                        &block.transactions,
+                        &block.receipts,
+                    );
+                    // Fail closed: a bloom that could not be decided shows nothing.
+                    header.inner.logs_bloom = shown.unwrap_or_else(|err| {
+                        tracing::debug!(target: "cloister::rpc::filter", %err, "bloom undecided");
+                        Bloom::ZERO
+                    });
                 }
                 vec![header]
             })
@@ -74,14 +86,14 @@ pub async fn serve_subscription(
         }
         Feed::Logs(criteria, blocks) => {
             follow(&sink, blocks, |block: Arc<CommittedBlock>| {
-                let viewer = ctx.viewer_for(caller, METHOD);
+                let viewer = ctx.viewer_for(caller.clone(), METHOD);
                 block_logs(&criteria, &block, &ctx, restricting(&viewer))
             })
             .await
         }
         Feed::Pending(txs, full) => {
             follow(&sink, txs, move |tx: Arc<PooledTx>| {
-                let viewer = ctx.viewer_for(caller, METHOD);
+                let viewer = ctx.viewer_for(caller.clone(), METHOD);
                 if !viewer.pooled(&tx.tx) {
                     return Vec::new();
                 }

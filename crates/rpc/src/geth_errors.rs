@@ -1,7 +1,10 @@
 //! An RPC middleware that makes jsonrpsee's own errors look like geth's: invalid-params errors
 //! (-32602) carry no `data` (jsonrpsee puts the parse failure there; geth puts it in the
 //! message), unknown methods (-32601) get geth's message, and unsubscribing an unknown
-//! subscription is geth's -32000 "subscription not found" rather than `false`.
+//! subscription is geth's -32000 "subscription not found" rather than `false`. Over plain
+//! HTTP, where jsonrpsee answers subscription methods with a bare -32603, `eth_subscribe` gets
+//! geth's -32601 "notifications not supported" (clients read that code as "poll instead") and
+//! `eth_unsubscribe` gets "subscription not found".
 
 use jsonrpsee::{
     MethodResponse,
@@ -9,7 +12,7 @@ use jsonrpsee::{
     server::BatchResponseBuilder,
     types::{
         ErrorObject, Id, Request,
-        error::{INVALID_PARAMS_CODE, METHOD_NOT_FOUND_CODE},
+        error::{INTERNAL_ERROR_CODE, INVALID_PARAMS_CODE, METHOD_NOT_FOUND_CODE},
     },
 };
 use serde::Deserialize;
@@ -50,6 +53,9 @@ const SERVER_ERROR: i32 = -32000;
 
 /// geth's form of an error response, or `None` when `response` needs no change.
 fn rewrite(response: &MethodResponse, id: Id<'_>, method: &str) -> Option<MethodResponse> {
+    if matches!(method, "eth_subscribe" | "eth_unsubscribe") && is_transport_refusal(response) {
+        return Some(without_subscriptions(method, id));
+    }
     if method == "eth_unsubscribe" && response.is_success() {
         let answer: serde_json::Value = serde_json::from_str(response.as_json().get()).ok()?;
         if answer.get("result") != Some(&serde_json::Value::Bool(false)) {
@@ -83,6 +89,30 @@ fn rewrite(response: &MethodResponse, id: Id<'_>, method: &str) -> Option<Method
         id.into_owned(),
         ErrorObject::owned(code, message, None::<()>),
     ))
+}
+
+/// jsonrpsee's answer to a subscription method on a transport without subscriptions: exactly
+/// -32603 "Internal error" (the node's own internal errors always say more).
+fn is_transport_refusal(response: &MethodResponse) -> bool {
+    if response.as_error_code() != Some(INTERNAL_ERROR_CODE) {
+        return false;
+    }
+    serde_json::from_str::<ErrorResponse>(response.as_json().get())
+        .is_ok_and(|parsed| parsed.error.message == "Internal error")
+}
+
+/// geth's answer to `method` over a transport without notifications (plain HTTP).
+fn without_subscriptions(method: &str, id: Id<'_>) -> MethodResponse {
+    let error = if method == "eth_subscribe" {
+        ErrorObject::owned(
+            METHOD_NOT_FOUND_CODE,
+            "notifications not supported",
+            None::<()>,
+        )
+    } else {
+        ErrorObject::owned(SERVER_ERROR, "subscription not found", None::<()>)
+    };
+    MethodResponse::error(id.into_owned(), error)
 }
 
 impl<S> RpcServiceT for GethErrors<S>
@@ -149,5 +179,36 @@ where
         notification: Notification<'a>,
     ) -> impl Future<Output = MethodResponse> + Send + 'a {
         self.inner.notification(notification)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_over_http_get_geths_errors() {
+        let bare = MethodResponse::error(
+            Id::Number(1),
+            ErrorObject::from(jsonrpsee::types::ErrorCode::InternalError),
+        );
+        let fixed = rewrite(&bare, Id::Number(1), "eth_subscribe").expect("rewritten");
+        assert_eq!(fixed.as_error_code(), Some(METHOD_NOT_FOUND_CODE));
+        assert!(
+            fixed
+                .as_json()
+                .get()
+                .contains("\"notifications not supported\"")
+        );
+        let fixed = rewrite(&bare, Id::Number(1), "eth_unsubscribe").expect("rewritten");
+        assert_eq!(fixed.as_error_code(), Some(SERVER_ERROR));
+        assert!(fixed.as_json().get().contains("\"subscription not found\""));
+        // Other methods' internal errors, and the node's own (which say more), stay.
+        assert!(rewrite(&bare, Id::Number(1), "eth_call").is_none());
+        let ours = MethodResponse::error(
+            Id::Number(1),
+            ErrorObject::owned(INTERNAL_ERROR_CODE, "internal error: disk", None::<()>),
+        );
+        assert!(rewrite(&ours, Id::Number(1), "eth_subscribe").is_none());
     }
 }

@@ -20,6 +20,7 @@ pub use dev_sign::{DevSignApiServer, DevSignRpc, PersonalApiServer, SignedTransa
 pub use error::{RpcError, RpcResult};
 pub use eth::{
     EthApiServer, EthRpc, SUGGESTED_TIP,
+    compact::{EthCompactApiServer, EthCompactRpc},
     send::{sign, submit},
     state::transaction_count,
 };
@@ -46,6 +47,7 @@ pub fn core_module(ctx: Arc<RpcContext>) -> Result<RpcModule<()>, ServeError> {
         module.merge(PersonalApiServer::into_rpc(signing))?;
     }
     module.merge(TxPoolRpc::new(ctx.clone()).into_rpc())?;
+    module.merge(EthCompactRpc::new(ctx.clone()).into_rpc())?;
     module.merge(EthRpc::new(ctx).into_rpc())?;
     let net_web3 = NetWeb3Rpc::new(chain_id);
     module.merge(NetApiServer::into_rpc(net_web3.clone()))?;

@@ -48,10 +48,15 @@ impl Confidential {
 
     /// The module as `address` calls it.
     fn as_caller(&self, address: Address) -> RpcModule<EthFilterRpc> {
+        self.as_callers(&[address])
+    }
+
+    /// The module as one token proving every address of `addresses` calls it.
+    fn as_callers(&self, addresses: &[Address]) -> RpcModule<EthFilterRpc> {
         let mut module = self.rpc.clone().into_rpc();
         module
             .extensions_mut()
-            .insert(self.policy.caller_for(address));
+            .insert(self.policy.caller_for_all(addresses));
         module
     }
 }
@@ -205,6 +210,12 @@ async fn subscriptions_skip_what_the_subscriber_may_not_see() {
         .subscribe_unbounded("eth_subscribe", ["newHeads"])
         .await
         .unwrap();
+    // One token holding the stranger's address and A's.
+    let mut both_heads = confidential
+        .as_callers(&[STRANGER, address(&a)])
+        .subscribe_unbounded("eth_subscribe", ["newHeads"])
+        .await
+        .unwrap();
 
     // Hidden from A and from the stranger, then A's own, then one naming the stranger.
     let hidden = send(&node, &b, &emitter, &crate::common::word(1)).await;
@@ -222,12 +233,36 @@ async fn subscriptions_skip_what_the_subscriber_may_not_see() {
     );
     assert_eq!(next_item(&mut a_pending).await, own["transactionHash"]);
 
-    // Heads reach everyone; only the auditor sees the bloom.
+    // Heads reach everyone with the bloom of what each may see: the auditor the whole bloom,
+    // A the bloom of A's own logs only (the hidden block looks as if it had none).
+    let zero_bloom = json!(format!("0x{}", "0".repeat(512)));
     let a_head = next_item(&mut a_heads).await;
     let auditor_head = next_item(&mut auditor_heads).await;
     assert_eq!(a_head["hash"], auditor_head["hash"]);
     assert_eq!(a_head["hash"], hidden["blockHash"]);
-    assert_eq!(a_head["logsBloom"], json!(format!("0x{}", "0".repeat(512))));
+    assert_eq!(a_head["logsBloom"], zero_bloom);
     assert_eq!(auditor_head["logsBloom"], hidden["logsBloom"]);
     assert_ne!(auditor_head["logsBloom"], a_head["logsBloom"]);
+    let a_own_head = next_item(&mut a_heads).await;
+    assert_eq!(a_own_head["hash"], own["blockHash"]);
+    assert_eq!(a_own_head["logsBloom"], own["logsBloom"]);
+    assert_ne!(a_own_head["logsBloom"], zero_bloom);
+    assert_eq!(next_item(&mut a_heads).await["logsBloom"], zero_bloom);
+    // The two-address caller sees A's own block and the one naming the stranger.
+    let seen: Vec<Value> = [
+        next_item(&mut both_heads).await,
+        next_item(&mut both_heads).await,
+        next_item(&mut both_heads).await,
+    ]
+    .into_iter()
+    .map(|head| head["logsBloom"].clone())
+    .collect();
+    assert_eq!(
+        seen,
+        [
+            zero_bloom,
+            own["logsBloom"].clone(),
+            naming_stranger["logsBloom"].clone()
+        ]
+    );
 }

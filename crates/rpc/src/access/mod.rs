@@ -7,11 +7,13 @@
 //! "hidden".
 
 mod audit;
+mod bloom;
 mod can_view;
 mod gate;
 mod viewer;
 
 pub use audit::{AuditEntry, AuditLog};
+pub use bloom::masked_bloom;
 pub use gate::PolicyGate;
 pub use viewer::Viewer;
 
@@ -25,7 +27,7 @@ pub struct MethodName(pub String);
 /// The caller the server resolved for this request (anonymous when nothing was proven, and in
 /// in-process calls that bypass the server).
 pub fn caller_of(ext: &Extensions) -> Caller {
-    ext.get::<Caller>().copied().unwrap_or(Caller::ANONYMOUS)
+    ext.get::<Caller>().cloned().unwrap_or(Caller::ANONYMOUS)
 }
 
 /// The method name [`PolicyGate`] recorded, or `"?"` for in-process calls.

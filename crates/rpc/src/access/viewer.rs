@@ -89,7 +89,8 @@ impl Viewer<'_> {
         self.note_account(access, *account)
     }
 
-    /// Whether blocks show their `logsBloom`.
+    /// Whether blocks show their whole `logsBloom` (else [`Self::block_bloom`]: the bloom of
+    /// what the caller may see).
     pub fn bloom(&self) -> bool {
         self.ctx.policy.bloom(&self.caller)
     }
@@ -156,7 +157,8 @@ impl Viewer<'_> {
         self.settle(decision, *tx.tx_hash())
     }
 
-    /// The `from` a call-like request runs with: the caller's own address.
+    /// The `from` a call-like request runs with: one of the caller's own addresses (none or
+    /// zero given: the first).
     pub fn call_from(&self, requested: Option<Address>) -> RpcResult<Option<Address>> {
         match self.ctx.policy.call_from(&self.caller, requested) {
             CallFrom::Use(from) => Ok(from),
@@ -184,12 +186,12 @@ impl Viewer<'_> {
                 gas_cap,
                 otherwise,
             } => {
-                let viewer = self.caller.address.unwrap_or_default();
-                if can_view::ask(self.ctx, contract, gas_cap, viewer, hash) {
-                    Access::Allow
-                } else {
-                    otherwise
-                }
+                // The caller is each of its addresses: any one the contract allows will do.
+                let allowed = self
+                    .caller
+                    .addresses()
+                    .any(|viewer| can_view::ask(self.ctx, contract, gas_cap, viewer, hash));
+                if allowed { Access::Allow } else { otherwise }
             }
         };
         if access == Access::Audited

@@ -2,6 +2,7 @@
 //! files beside this one.
 
 mod block;
+pub mod compact;
 pub mod config;
 mod fees;
 mod proof;

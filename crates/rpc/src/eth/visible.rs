@@ -1,9 +1,13 @@
-//! Blocks as one caller may see them: the header always, `logsBloom` only if the policy shows
-//! it, and only the transactions the caller may see (with their real `transactionIndex`).
+//! Blocks as one caller may see them: the header always, the whole `logsBloom` only if the
+//! policy shows it (else the bloom of the logs the caller may see), and only the transactions
+//! the caller may see (with their real `transactionIndex`).
 
-use crate::{RpcResult, access::Viewer};
+use crate::{
+    RpcResult,
+    access::{Viewer, masked_bloom},
+};
 use alloy_rpc_types_eth::{Block, BlockTransactions};
-use cloister_primitives::{Bloom, RecoveredTx};
+use cloister_primitives::RecoveredTx;
 use cloister_storage::{StoreReader, StoredReceipt};
 
 /// Which transactions of block `number` the viewer may see, by position. The block's receipts
@@ -47,11 +51,12 @@ pub(super) fn filter_block(
     if viewer.sees_everything() {
         return Ok(block);
     }
-    if !viewer.bloom() {
-        block.header.inner.logs_bloom = Bloom::ZERO;
-    }
     let txs = reader.transactions(number)?;
-    let mask = visible_mask(viewer, reader, number, &txs)?;
+    let receipts = reader.receipts(number)?;
+    let mask = mask_with_receipts(viewer, reader, &txs, &receipts)?;
+    if !viewer.bloom() {
+        block.header.inner.logs_bloom = masked_bloom(&receipts, &mask);
+    }
     block.transactions = match block.transactions {
         BlockTransactions::Full(full) => BlockTransactions::Full(keep(full, &mask)),
         BlockTransactions::Hashes(hashes) => BlockTransactions::Hashes(keep(hashes, &mask)),

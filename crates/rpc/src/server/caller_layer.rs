@@ -34,6 +34,17 @@ pub trait Gatekeeper: Send + Sync + std::fmt::Debug + 'static {
     ) -> Option<http::Response<String>>;
     /// Whether `path` is one [`Gatekeeper::route`] may answer (decided before reading a body).
     fn owns_path(&self, path: &str) -> bool;
+    /// [`Gatekeeper::route`] for a request carrying `Authorization: Bearer <bearer>` (the
+    /// sign-in page adds an address to the token it presents).
+    fn route_with_bearer(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: &[u8],
+        _bearer: Option<&str>,
+    ) -> Option<http::Response<String>> {
+        self.route(method, path, body)
+    }
 }
 
 /// SHA-256 of the client certificate of the connection, put in by the TLS acceptor.
@@ -125,6 +136,7 @@ where
                 .uri()
                 .path_and_query()
                 .map_or_else(|| path.clone(), |p| p.as_str().to_string());
+            let bearer_token = bearer(request.headers()).map(str::to_owned);
             return Box::pin(async move {
                 let limited = http_body_util::Limited::new(request.into_body(), MAX_ROUTE_BODY);
                 let body = match limited.collect().await {
@@ -137,7 +149,7 @@ where
                     }
                 };
                 let response = gatekeeper
-                    .route(&method, &path, &body)
+                    .route_with_bearer(&method, &path, &body, bearer_token.as_deref())
                     .map(to_http_body)
                     .unwrap_or_else(|| {
                         let mut missing = http::Response::new(HttpBody::from("not found"));
