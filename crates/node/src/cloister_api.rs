@@ -21,8 +21,10 @@ const MAX_AUDIT_PAGE: u64 = 1000;
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
-    /// The proven address (`null`: anonymous).
+    /// The proven address (`null`: anonymous); with several, the first (the default `from`).
     pub address: Option<Address>,
+    /// Every address the caller's credential proved, the first one first (`[]`: anonymous).
+    pub addresses: Vec<Address>,
     /// Roles from the policy.
     pub roles: Vec<Role>,
 }
@@ -97,6 +99,7 @@ impl CloisterApiServer for CloisterRpc {
         let caller = cloister_rpc::access::caller_of(ext);
         Ok(WhoAmI {
             address: caller.address,
+            addresses: caller.addresses().collect(),
             roles: caller.roles.iter().collect(),
         })
     }
