@@ -207,7 +207,7 @@ impl TokenStore {
         let Some(token_hash) = token_hash(token) else {
             return Ok(None);
         };
-        let outcome = self.store.update_auth_token(&token_hash, |record| {
+        self.store.update_auth_token(&token_hash, |record| {
             let Some(record) = record else {
                 return (None, Ok(None));
             };
@@ -227,8 +227,7 @@ impl TokenStore {
             info.also.push(address);
             let record = encode_record(&info);
             (Some(record), Ok(Some(owner_of(info))))
-        })?;
-        outcome
+        })?
     }
 
     /// Revokes `token` (presenting it proves ownership). `false` if it was not known.
