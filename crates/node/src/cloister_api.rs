@@ -1,9 +1,10 @@
 //! The `cloister_` namespace: the policy in force, who the caller is, the audit log, the
-//! node's attestation, and token revocation.
+//! node's attestation, token revocation, and block seals.
 
+use alloy_rpc_types_eth::BlockId;
 use cloister_auth::AuthService;
 use cloister_policy::{PolicyDocument, Role};
-use cloister_primitives::Address;
+use cloister_primitives::{Address, B256, Bytes, primitives::U64};
 use cloister_rpc::{RpcContext, access::AuditEntry};
 use jsonrpsee::{
     Extensions,
@@ -43,6 +44,21 @@ pub struct Attestation {
     pub certificate: Option<String>,
 }
 
+/// Who sealed a block, with the evidence: anyone can check that `signature` over `blockHash`
+/// recovers `sealer`, and that the header's `miner` is the same address.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockSealInfo {
+    /// The block's number.
+    pub block_number: U64,
+    /// The block's hash (what was signed).
+    pub block_hash: B256,
+    /// The validator the signature recovers to.
+    pub sealer: Address,
+    /// The 65-byte secp256k1 signature (r, s, v).
+    pub signature: Bytes,
+}
+
 /// `cloister_` methods.
 #[rpc(server, namespace = "cloister")]
 pub trait CloisterApi {
@@ -64,6 +80,10 @@ pub trait CloisterApi {
     /// Revokes every token of `address` (the caller's own, or anyone's for admins).
     #[method(name = "revokeTokensOf", with_extensions)]
     fn revoke_tokens_of(&self, address: Address) -> RpcResult<u64>;
+    /// The seal of a block (default latest): `null` for an unknown block and for blocks without
+    /// one (genesis, plain Ethereum chains).
+    #[method(name = "getBlockSeal")]
+    fn block_seal(&self, block: Option<BlockId>) -> RpcResult<Option<BlockSealInfo>>;
 }
 
 /// The server of the namespace.
@@ -152,5 +172,32 @@ impl CloisterApiServer for CloisterRpc {
         };
         let count = auth.revoke_all(&address).map_err(internal)?;
         Ok(u64::try_from(count).unwrap_or(u64::MAX))
+    }
+
+    fn block_seal(&self, block: Option<BlockId>) -> RpcResult<Option<BlockSealInfo>> {
+        let head = self.ctx.chain.head();
+        let number = match block.unwrap_or(BlockId::latest()) {
+            BlockId::Number(tag) => self.ctx.block_number(tag),
+            BlockId::Hash(hash) => head
+                .reader
+                .block_number(&hash.block_hash)
+                .map_err(internal)?,
+        };
+        let Some(number) = number else {
+            return Ok(None);
+        };
+        let (Some(hash), Some(seal)) = (
+            head.reader.canonical_hash(number).map_err(internal)?,
+            head.reader.block_seal(number).map_err(internal)?,
+        ) else {
+            return Ok(None);
+        };
+        let sealer = cloister_chain::seal_signer(hash, &seal).map_err(internal)?;
+        Ok(Some(BlockSealInfo {
+            block_number: U64::from(number),
+            block_hash: hash,
+            sealer,
+            signature: Bytes::copy_from_slice(&seal.as_bytes()),
+        }))
     }
 }

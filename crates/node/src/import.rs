@@ -99,7 +99,9 @@ pub fn import_file(datadir: &Path, file: &Path) -> Result<ImportSummary, NodeErr
             continue;
         }
         let gas = block.header.gas_used;
-        chain.import_block(block).map_err(ImportFileError::from)?;
+        chain
+            .import_block(block, None)
+            .map_err(ImportFileError::from)?;
         summary.imported += 1;
         progress.block_done(gas, blocks.offset, chain.head().header.number);
     }

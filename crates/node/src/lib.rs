@@ -16,8 +16,8 @@ pub use datadir::open_store;
 pub use import::{ImportSummary, import_file};
 
 use alloy_signer_local::PrivateKeySigner;
-use cloister_chain::{BlockProducer, Chain, ProducerConfig};
-use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
+use cloister_chain::{BlockProducer, Chain, ChainError, ProducerConfig};
+use cloister_chainspec::{ChainSpec, dev_accounts, dev_genesis_json_at, is_dev_genesis};
 use cloister_primitives::Address;
 use cloister_rpc::{RpcContext, core_module};
 use cloister_txpool::{PoolConfig, TxPool};
@@ -81,20 +81,20 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     config.validate()?;
     let store = open_store(&config.datadir, config.tee)?;
     let stored_json = store.reader()?.genesis_json()?;
-    let genesis_json = match (&stored_json, config.dev) {
-        (Some(json), _) => json.clone(),
-        (None, true) => DEV_GENESIS_JSON.to_string(),
+    let genesis_json = match (stored_json, config.dev) {
+        // A dev datadir keeps the genesis (and its timestamp) it was created with.
+        (Some(json), true) if !is_dev_genesis(&json) => {
+            return Err(ChainError::GenesisConfigMismatch.into());
+        }
+        (Some(json), _) => json,
+        (None, true) => {
+            let json = dev_genesis_json_at(unix_now())?;
+            Chain::init(&store, &ChainSpec::from_genesis_json(&json)?, &json)?;
+            json
+        }
         (None, false) => return Err(NodeError::NotInitialised(config.datadir.clone())),
     };
     let spec = Arc::new(ChainSpec::from_genesis_json(&genesis_json)?);
-    if config.dev {
-        // Checks that an existing datadir holds the dev chain, or writes it.
-        Chain::init(
-            &store,
-            &ChainSpec::from_genesis_json(DEV_GENESIS_JSON)?,
-            DEV_GENESIS_JSON,
-        )?;
-    }
 
     let dev_keys: Vec<PrivateKeySigner> = if config.dev {
         dev_accounts()?
@@ -260,4 +260,12 @@ fn validator_key(
         return Err(NodeError::NotAValidator(key.address()));
     }
     Ok(Some(key))
+}
+
+/// Seconds since the epoch (0 if the clock is before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }

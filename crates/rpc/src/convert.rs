@@ -6,7 +6,7 @@ use alloy_rpc_types_eth::{
     Block, BlockTransactions, Header as RpcHeader, Log, Transaction, TransactionInfo,
     TransactionReceipt,
 };
-use cloister_primitives::{B256, Header, ReceiptEnvelope, RecoveredTx, primitives::TxKind};
+use cloister_primitives::{B256, Bytes, Header, ReceiptEnvelope, RecoveredTx, primitives::TxKind};
 use cloister_storage::{StorageError, StoreReader, StoredReceipt, TxLocation};
 
 /// An RPC transaction included at `index` of the block `header`/`hash`.
@@ -81,6 +81,37 @@ pub fn rpc_receipt_with_blob_fee(
         from,
         to: tx.to(),
         contract_address,
+    }
+}
+
+/// A block as served by `eth_getBlockBy*`: the execution-apis block object, plus, on a Cloister
+/// chain, `sealSignature`: the sealing validator's 65-byte signature over the block hash (the
+/// header's `miner` is that validator). Clients ignore the extra field; `extraData` stays
+/// within 32 bytes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServedBlock {
+    /// The block object.
+    #[serde(flatten)]
+    pub block: Block,
+    /// The seal (absent on plain Ethereum chains and for genesis).
+    #[serde(rename = "sealSignature", skip_serializing_if = "Option::is_none")]
+    pub seal_signature: Option<Bytes>,
+}
+
+impl ServedBlock {
+    /// `block` with the seal stored beside block `number`.
+    pub fn with_seal(
+        reader: &StoreReader,
+        number: u64,
+        block: Block,
+    ) -> Result<Self, StorageError> {
+        let seal_signature = reader
+            .block_seal(number)?
+            .map(|seal| Bytes::copy_from_slice(&seal.as_bytes()));
+        Ok(Self {
+            block,
+            seal_signature,
+        })
     }
 }
 

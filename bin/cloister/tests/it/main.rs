@@ -10,4 +10,5 @@ mod node;
 mod regressions;
 mod restart;
 mod rpc;
+mod seal;
 mod txs;

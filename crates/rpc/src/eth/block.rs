@@ -5,7 +5,7 @@ use super::visible::{filter_block, mask_with_receipts, visible_mask};
 use crate::{
     RpcContext, RpcResult,
     access::Viewer,
-    convert::{rpc_block, rpc_receipt_with_blob_fee, rpc_transaction},
+    convert::{ServedBlock, rpc_block, rpc_receipt_with_blob_fee, rpc_transaction},
 };
 use alloy_rpc_types_eth::{Block, BlockId, BlockNumberOrTag, Transaction, TransactionReceipt};
 use cloister_primitives::{B256, Header, U256};
@@ -16,7 +16,7 @@ pub(super) fn by_number(
     ctx: &RpcContext,
     tag: BlockNumberOrTag,
     full: bool,
-) -> RpcResult<Option<Block>> {
+) -> RpcResult<Option<ServedBlock>> {
     let Some(number) = ctx.block_number(tag) else {
         return Ok(None);
     };
@@ -28,7 +28,7 @@ pub(super) fn by_hash(
     ctx: &RpcContext,
     hash: B256,
     full: bool,
-) -> RpcResult<Option<Block>> {
+) -> RpcResult<Option<ServedBlock>> {
     let head = ctx.chain.head();
     let Some(number) = head.reader.block_number(&hash)? else {
         return Ok(None);
@@ -41,9 +41,12 @@ fn visible_block(
     reader: &StoreReader,
     number: u64,
     full: bool,
-) -> RpcResult<Option<Block>> {
+) -> RpcResult<Option<ServedBlock>> {
     match rpc_block(reader, number, full)? {
-        Some(block) => Ok(Some(filter_block(viewer, reader, number, block)?)),
+        Some(block) => {
+            let block = filter_block(viewer, reader, number, block)?;
+            Ok(Some(ServedBlock::with_seal(reader, number, block)?))
+        }
         None => Ok(None),
     }
 }

@@ -10,7 +10,7 @@ pub mod send;
 pub mod state;
 mod visible;
 
-use crate::RpcContext;
+use crate::{RpcContext, convert::ServedBlock};
 use alloy_rpc_types_eth::{
     Block, BlockId, BlockNumberOrTag, EIP1186AccountProofResponse, FeeHistory, Index, Transaction,
     TransactionReceipt,
@@ -62,10 +62,14 @@ pub trait EthApi {
     ) -> JsonResult<B256>;
     /// A block by number or tag.
     #[method(name = "getBlockByNumber", with_extensions)]
-    fn block_by_number(&self, number: BlockNumberOrTag, full: bool) -> JsonResult<Option<Block>>;
+    fn block_by_number(
+        &self,
+        number: BlockNumberOrTag,
+        full: bool,
+    ) -> JsonResult<Option<ServedBlock>>;
     /// A block by hash.
     #[method(name = "getBlockByHash", with_extensions)]
-    fn block_by_hash(&self, hash: B256, full: bool) -> JsonResult<Option<Block>>;
+    fn block_by_hash(&self, hash: B256, full: bool) -> JsonResult<Option<ServedBlock>>;
     /// A mined or pending transaction.
     #[method(name = "getTransactionByHash", with_extensions)]
     fn transaction_by_hash(&self, hash: B256) -> JsonResult<Option<Transaction>>;
@@ -296,7 +300,7 @@ impl EthApiServer for EthRpc {
         ext: &Extensions,
         number: BlockNumberOrTag,
         full: bool,
-    ) -> JsonResult<Option<Block>> {
+    ) -> JsonResult<Option<ServedBlock>> {
         Ok(block::by_number(
             &self.ctx.viewer(ext),
             &self.ctx,
@@ -305,7 +309,12 @@ impl EthApiServer for EthRpc {
         )?)
     }
 
-    fn block_by_hash(&self, ext: &Extensions, hash: B256, full: bool) -> JsonResult<Option<Block>> {
+    fn block_by_hash(
+        &self,
+        ext: &Extensions,
+        hash: B256,
+        full: bool,
+    ) -> JsonResult<Option<ServedBlock>> {
         Ok(block::by_hash(
             &self.ctx.viewer(ext),
             &self.ctx,
