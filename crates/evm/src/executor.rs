@@ -2,7 +2,7 @@
 //! EIP-4788), transactions, post-execution requests (EIP-6110/7002/7251), rewards and
 //! withdrawals, all chosen per fork by the chain spec.
 
-use crate::{ExecutionError, StateDb};
+use crate::{CloisterEvmFactory, ExecutionError, HasStorageRef, StateDb};
 use alloy_consensus::Eip658Value;
 use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
 use alloy_eips::{
@@ -10,11 +10,9 @@ use alloy_eips::{
 };
 use alloy_evm::Evm;
 use alloy_evm::{
-    EvmEnv, EvmFactory,
+    EvmEnv,
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
-    eth::{
-        EthBlockExecutionCtx, EthBlockExecutor, EthEvmFactory, receipt_builder::AlloyReceiptBuilder,
-    },
+    eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
 use cloister_chainspec::ChainSpec;
 use cloister_chainspec::EthereumHardforks;
@@ -162,7 +160,7 @@ fn run(
         .with_database_ref(db)
         .with_bundle_update()
         .build();
-    let evm = EthEvmFactory::default().create_evm(&mut state, evm_env(spec, header));
+    let evm = CloisterEvmFactory.create_evm(&mut state, evm_env(spec, header));
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
@@ -281,14 +279,14 @@ pub fn transact<DB>(
     tx: &RecoveredTx,
 ) -> Result<TransactOutcome, ExecutionError>
 where
-    DB: DatabaseRef + std::fmt::Debug,
+    DB: DatabaseRef + HasStorageRef + std::fmt::Debug,
     DB::Error: std::error::Error + Send + Sync + 'static,
 {
     let mut state = State::builder()
         .with_database_ref(db)
         .with_bundle_update()
         .build();
-    let mut evm = EthEvmFactory::default().create_evm(&mut state, evm_env(spec, header));
+    let mut evm = CloisterEvmFactory.create_evm(&mut state, evm_env(spec, header));
     let result = evm.transact_commit(tx).map_err(|err| match err {
         EVMError::Transaction(invalid) => ExecutionError::InvalidTransaction {
             hash: *tx.tx_hash(),

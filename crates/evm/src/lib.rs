@@ -3,17 +3,29 @@
 //! snapshot. Two entry points: [`execute_block`] replays a given block (import; any invalid
 //! transaction makes the block invalid) and [`build_block`] fills a new block from candidates
 //! (production; invalid candidates are skipped and reported).
+//!
+//! Every path runs [`CloisterEvm`] (from [`CloisterEvmFactory`]): alloy-evm's Ethereum EVM plus
+//! EIP-7610 (a creation onto an address with storage is a collision), for which the database
+//! answers [`HasStorage`].
 
+mod cloister_evm;
+mod collision;
 mod error;
 mod executor;
+mod has_storage;
 mod state_db;
 
+pub use cloister_evm::{CloisterEvm, CloisterEvmFactory, RevmEthEvm};
 pub use error::ExecutionError;
 pub use executor::{
     BlockInput, ExecutedBlock, IntermediateRoot, SkippedTx, TransactOutcome, TxSource, build_block,
     evm_env, execute_block, execute_block_pre_byzantium, transact,
 };
+pub use has_storage::{HasStorage, HasStorageRef};
 pub use state_db::{StateDb, StateDbError};
 
-pub use alloy_evm::{Evm, EvmEnv, EvmFactory, eth::EthEvmFactory};
+/// alloy-evm's factory, without EIP-7610's storage check: kept only until every caller has
+/// moved to [`CloisterEvmFactory`].
+pub use alloy_evm::eth::EthEvmFactory;
+pub use alloy_evm::{Evm, EvmEnv, EvmFactory};
 pub use revm::database::{BundleAccount, BundleState, State};
