@@ -7,13 +7,14 @@ use crate::CallState;
 use crate::{
     messages,
     overrides::{OverrideError, apply_block, apply_overrides},
+    precompiles::create_evm,
     request::{RequestDefaults, build_tx, effective_gas_price, sender, tx_env},
 };
-use alloy_evm::{Evm, EvmEnv, EvmFactory, eth::EthEvmContext};
+use alloy_evm::{Evm, EvmEnv, eth::EthEvmContext};
 use alloy_rpc_types_eth::{BlockId, BlockOverrides, TransactionRequest, state::StateOverride};
 use alloy_sol_types::SolError;
 use cloister_chainspec::ChainSpec;
-use cloister_evm::{EthEvmFactory, State, evm_env};
+use cloister_evm::{State, evm_env};
 use cloister_primitives::{Address, Bytes, TxEnvelope};
 use cloister_rpc::{BlockState, RpcContext, RpcError, RpcResult};
 use revm::inspector::NoOpInspector;
@@ -118,11 +119,10 @@ impl Prepared {
         {
             blob.blob_gasprice = 0;
         }
-        let mut evm =
-            EthEvmFactory::default().create_evm_with_inspector(&mut state, env, inspector);
+        let mut evm = create_evm(&mut state, env, inspector);
         if let Some(overrides) = self.state_overrides.clone() {
             let (db, _, precompiles) = evm.components_mut();
-            apply_overrides(overrides, db, precompiles).map_err(override_error)?;
+            apply_overrides(overrides, db, precompiles.reachable_mut()).map_err(override_error)?;
         }
         let gas = tx_env.gas_limit;
         let outcome = evm.transact(tx_env).map_err(|err| match err {

@@ -9,6 +9,7 @@ mod confidential;
 mod estimate;
 mod messages;
 mod overrides;
+mod precompiles;
 mod request;
 mod send;
 mod simulate;

@@ -7,6 +7,7 @@ use super::{
     SimulateError,
     chain::PlannedBlock,
     header::{self, Executed},
+    state_root::BaseState,
     transfers::SimulationTracer,
 };
 use crate::CallState;
@@ -14,10 +15,11 @@ use crate::{
     call::revert_reason,
     messages,
     overrides::apply_overrides,
+    precompiles::create_evm,
     request::{RequestDefaults, build_tx, sender, tx_env},
 };
 use alloy_evm::{
-    Evm, EvmFactory,
+    Evm,
     block::{BlockExecutionError, BlockExecutor, BlockValidationError},
     eth::{EthBlockExecutionCtx, EthBlockExecutor, receipt_builder::AlloyReceiptBuilder},
 };
@@ -26,15 +28,19 @@ use alloy_rpc_types_eth::{
     Block, BlockTransactions, Header as RpcHeader, Log as RpcLog,
     simulate::{SimCallResult, SimulateError as CallError, SimulatedBlock},
 };
-use cloister_chain::{AccountChange, StateChanges};
+use cloister_chain::AccountChange;
 use cloister_chainspec::ChainSpec;
-use cloister_evm::{EthEvmFactory, evm_env};
+use cloister_evm::evm_env;
 use cloister_primitives::{B256, Bytes, Header, Recovered, TxEnvelope, U256};
 use cloister_storage::StoreReader;
 use revm::{
     Database,
-    context::result::{ExecutionResult, InvalidTransaction},
+    context::{
+        TxEnv,
+        result::{ExecutionResult, InvalidTransaction},
+    },
     database::states::bundle_state::BundleRetention,
+    state::EvmState,
 };
 use std::borrow::Cow;
 
@@ -50,8 +56,10 @@ pub struct Simulation<'a> {
     pub spec: &'a ChainSpec,
     /// State of the base block plus everything simulated so far.
     pub state: CallState,
-    /// The snapshot state roots are computed against.
+    /// The snapshot state roots are computed against (the head's).
     pub reader: &'a StoreReader,
+    /// How the base block's state differs from the snapshot's head state.
+    pub base_state: BaseState,
     /// Run with the checks a real block has (nonces, base fee).
     pub validate: bool,
     /// Record ether transfers as logs.
@@ -98,11 +106,10 @@ impl Simulation<'_> {
         }
         let shanghai = spec.is_shanghai_active_at_timestamp(header.timestamp);
         let tracer = SimulationTracer::new(self.trace_transfers);
-        let mut evm =
-            EthEvmFactory::default().create_evm_with_inspector(&mut self.state, env, tracer);
+        let mut evm = create_evm(&mut self.state, env, tracer);
         if let Some(overrides) = block.state_overrides {
             let (db, _, precompiles) = evm.components_mut();
-            apply_overrides(overrides, db, precompiles)?;
+            apply_overrides(overrides, db, precompiles.reachable_mut())?;
         }
         let exec_ctx = EthBlockExecutionCtx {
             parent_hash,
@@ -152,12 +159,20 @@ impl Simulation<'_> {
             let tx = build_tx(call, defaults).map_err(|e| SimulateError::BadCall(e.to_string()))?;
             let tx_hash = *tx.tx_hash();
             executor.evm_mut().inspector_mut().reset();
-            let output = executor
+            let mut env = tx_env(&tx, from);
+            let is_call = env.kind.is_call();
+            if !self.validate {
+                nonce_unchecked(&mut env);
+            }
+            let mut output = executor
                 .execute_transaction_without_commit((
-                    tx_env(&tx, from),
+                    env,
                     Recovered::new_unchecked(tx.clone(), from),
                 ))
                 .map_err(|err| refused(err, from, gas))?;
+            if is_call && state_nonce == u64::MAX {
+                wrap_nonce(&mut output.result.state, from);
+            }
             let result = output.result.result.clone();
             executor.commit_transaction(output);
             let used = result.tx_gas_used();
@@ -178,9 +193,10 @@ impl Simulation<'_> {
         drop(evm);
         self.state.merge_transitions(BundleRetention::Reverts);
         let changes = AccountChange::from_bundle(&self.state.bundle_state);
-        let state_root = StateChanges::compute(self.reader, changes, Vec::new())
-            .map_err(internal)?
-            .state_root;
+        let state_root = self
+            .base_state
+            .state_root(self.reader, &changes)
+            .map_err(internal)?;
         let envelopes: Vec<TxEnvelope> = transactions.iter().map(|t| t.inner().clone()).collect();
         header::seal(
             spec,
@@ -212,6 +228,25 @@ impl Simulation<'_> {
             shanghai,
         );
         Ok(BlockOutcome { header, hash, rpc })
+    }
+}
+
+/// With nonce checks off, geth runs a call whatever its nonce, even the highest; revm refuses
+/// that one outright, so the EVM sees another (a call's nonce only matters to nonce checks,
+/// and the transaction object keeps the real one).
+fn nonce_unchecked(env: &mut TxEnv) {
+    if env.kind.is_call() && env.nonce == u64::MAX {
+        env.nonce = 0;
+    }
+}
+
+/// geth increments a caller's nonce as a `uint64`, so a call from the highest nonce leaves
+/// nonce 0; revm saturates and leaves it at the highest.
+fn wrap_nonce(state: &mut EvmState, from: cloister_primitives::Address) {
+    if let Some(account) = state.get_mut(&from)
+        && account.info.nonce == u64::MAX
+    {
+        account.info.nonce = 0;
     }
 }
 

@@ -8,6 +8,7 @@ mod block;
 mod chain;
 mod error;
 mod header;
+mod state_root;
 mod transfers;
 
 pub use error::SimulateError;
@@ -17,7 +18,7 @@ use alloy_rpc_types_eth::{
     simulate::{SimulatePayload, SimulatedBlock},
 };
 use cloister_evm::State;
-use cloister_rpc::RpcContext;
+use cloister_rpc::{RpcContext, RpcError};
 
 /// Most calls in one simulated block.
 const MAX_CALLS_PER_BLOCK: usize = 5_000;
@@ -63,7 +64,11 @@ pub fn simulate(
         .build();
     // Blocks after the base are not part of a simulation started before the head: BLOCKHASH
     // must not see them (geth resolves numbers past the base among simulated blocks only).
-    let head_number = ctx.chain.head().header.number;
+    let head_number = base
+        .reader
+        .head_number()
+        .map_err(RpcError::from)?
+        .unwrap_or(base.header.number);
     for number in base.header.number + 1..=head_number {
         state.block_hashes.insert(number, Default::default());
     }
@@ -71,6 +76,8 @@ pub fn simulate(
         spec,
         state,
         reader: &base.reader,
+        base_state: state_root::BaseState::load(&base.reader, base.header.number)
+            .map_err(|err| SimulateError::Internal(err.to_string()))?,
         validate: payload.validation,
         trace_transfers: payload.trace_transfers,
         full_transactions: payload.return_full_transactions,

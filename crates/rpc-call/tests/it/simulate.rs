@@ -175,3 +175,119 @@ async fn full_transactions_carry_their_sender() {
     assert_eq!(tx["r"], json!("0x0"));
     node.handle.stop().await;
 }
+
+/// Waits until the transaction `hash` is in a block.
+async fn mined(node: &Node, hash: &Value) {
+    for _ in 0..250 {
+        let receipt = node
+            .result("eth_getTransactionReceipt", json!([hash]))
+            .await;
+        if !receipt.is_null() {
+            assert_eq!(receipt["status"], json!("0x1"));
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{hash} was not mined");
+}
+
+#[tokio::test]
+async fn a_simulation_on_an_old_block_is_the_one_run_when_it_was_the_head() {
+    let node = Node::start().await;
+    let dev = node.dev_account();
+    let base = node.result("eth_blockNumber", json!([])).await;
+    let payload = json!({
+        "blockStateCalls": [
+            {
+                "stateOverrides": {SENDER: {"balance": "0x3e8"}, CONTRACT: {"code": LOAD_SLOT_ONE}},
+                "calls": [
+                    {"from": SENDER, "to": RECEIVER, "value": "0x1"},
+                    {"from": dev, "to": RECEIVER, "value": "0x2"},
+                    {"from": SENDER, "to": CONTRACT}
+                ]
+            },
+            {"calls": [{"from": dev, "to": SENDER, "value": "0x3"}]}
+        ]
+    });
+    let on_the_head = node.result("eth_simulateV1", json!([payload, base])).await;
+
+    // Move the head on: the dev account changes, a contract with storage appears, and the
+    // system contracts' storage changes with every block.
+    let transfer = node
+        .result(
+            "eth_sendTransaction",
+            json!([{"from": dev, "to": RECEIVER, "value": "0x5"}]),
+        )
+        .await;
+    mined(&node, &transfer).await;
+    // Init code storing 0x2a in slot 1, deploying empty code.
+    let create = node
+        .result(
+            "eth_sendTransaction",
+            json!([{"from": dev, "data": "0x602a60015500"}]),
+        )
+        .await;
+    mined(&node, &create).await;
+    let head = node.result("eth_blockNumber", json!([])).await;
+    assert!(quantity(&head) > quantity(&base));
+
+    let behind_the_head = node.result("eth_simulateV1", json!([payload, base])).await;
+    assert_eq!(behind_the_head, on_the_head);
+    node.handle.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_from_the_highest_nonce_runs_and_the_nonce_wraps() {
+    let node = Node::start().await;
+    let payload = json!({
+        "blockStateCalls": [{
+            "stateOverrides": {SENDER: {"nonce": "0xffffffffffffffff"}},
+            "calls": [
+                {"from": SENDER, "to": RECEIVER},
+                {"from": SENDER, "to": RECEIVER}
+            ]
+        }],
+        "returnFullTransactions": true
+    });
+    let blocks = node
+        .result("eth_simulateV1", json!([payload, "latest"]))
+        .await;
+    for call in blocks[0]["calls"].as_array().unwrap() {
+        assert_eq!(call["status"], json!("0x1"));
+        assert_eq!(call["gasUsed"], json!("0x5208"));
+    }
+    let txs = &blocks[0]["transactions"];
+    assert_eq!(txs[0]["nonce"], json!("0xffffffffffffffff"));
+    assert_eq!(txs[1]["nonce"], json!("0x0"));
+    node.handle.stop().await;
+}
+
+#[tokio::test]
+async fn precompile_addresses_stay_warm_as_geth_has_them_whatever_the_overrides() {
+    let node = Node::start().await;
+    const ECRECOVER: &str = "0x0000000000000000000000000000000000000001";
+    const MOVED_TO: &str = "0x0000000000000000000000000000000000001234";
+    // PUSH1 0x01 EXTCODESIZE POP STOP, and the same on 0x1234 (PUSH2).
+    let size_of_ecrecover = "0x60013b5000";
+    let size_of_moved = "0x6112343b5000";
+    let payload = json!({
+        "blockStateCalls": [
+            {
+                "stateOverrides": {ECRECOVER: {"code": "0x00"}, CONTRACT: {"code": size_of_ecrecover}},
+                "calls": [{"from": SENDER, "to": CONTRACT}]
+            },
+            {
+                "stateOverrides": {ECRECOVER: {"movePrecompileToAddress": MOVED_TO}, CONTRACT: {"code": size_of_moved}},
+                "calls": [{"from": SENDER, "to": CONTRACT}]
+            }
+        ]
+    });
+    let blocks = node
+        .result("eth_simulateV1", json!([payload, "latest"]))
+        .await;
+    // An overridden precompile's address stays warm: 21000 + 3 + 100 + 2.
+    assert_eq!(blocks[0]["calls"][0]["gasUsed"], json!("0x5271"));
+    // The address a precompile moved to starts cold: 21000 + 3 + 2600 + 2.
+    assert_eq!(blocks[1]["calls"][0]["gasUsed"], json!("0x5c35"));
+    node.handle.stop().await;
+}
