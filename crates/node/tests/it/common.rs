@@ -29,6 +29,31 @@ pub async fn start(dir: &std::path::Path, genesis: &str, validator_key: B256) ->
 /// Signs in as `signer` at `base` (`GET /signin/nonce`, EIP-4361 text, personal_sign,
 /// `POST /signin`) and returns the token, checking the personal URL the node gives back.
 pub async fn sign_in(http: &reqwest::Client, base: &str, signer: &PrivateKeySigner) -> String {
+    let response = post_signed(http, base, signer, None).await;
+    assert_eq!(response.status(), 200, "sign-in of {}", signer.address());
+    let answer: Value = response.json().await.expect("json");
+    let token = answer["token"].as_str().expect("token").to_string();
+    assert_eq!(answer["rpcUrl"], format!("{base}/rpc/{token}"));
+    token
+}
+
+/// Where an existing token goes when adding an address to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenIn {
+    /// `Authorization: Bearer <token>`.
+    Header,
+    /// `"token"` in the JSON body.
+    Body,
+}
+
+/// A fresh nonce for `signer`, the EIP-4361 text and its signature, posted to `/signin`; with
+/// `token`, the signer is added to that token. The raw response.
+pub async fn post_signed(
+    http: &reqwest::Client,
+    base: &str,
+    signer: &PrivateKeySigner,
+    token: Option<(&str, TokenIn)>,
+) -> reqwest::Response {
     let url = format!("{base}/signin/nonce?address={}", signer.address());
     let response = http.get(url).send().await.expect("nonce");
     let c: Value = response.json().await.expect("json");
@@ -44,17 +69,29 @@ pub async fn sign_in(http: &reqwest::Client, base: &str, signer: &PrivateKeySign
     };
     let text = message_text(&challenge.message_for(signer.address()));
     let signature = signer.sign_message_sync(text.as_bytes()).expect("sign");
-    let body =
+    let mut body =
         json!({"message": text, "signature": format!("0x{}", hex::encode(signature.as_bytes()))});
-    let response = http
-        .post(format!("{base}/signin"))
-        .json(&body)
-        .send()
-        .await
-        .expect("signin");
-    assert_eq!(response.status(), 200, "sign-in of {}", signer.address());
+    let mut request = http.post(format!("{base}/signin"));
+    match token {
+        Some((token, TokenIn::Header)) => request = request.bearer_auth(token),
+        Some((token, TokenIn::Body)) => body["token"] = json!(token),
+        None => {}
+    }
+    request.json(&body).send().await.expect("signin")
+}
+
+/// Adds `signer`'s address to `token` and returns the answer (every address of the token).
+pub async fn add_address(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    signer: &PrivateKeySigner,
+    token_in: TokenIn,
+) -> Value {
+    let response = post_signed(http, base, signer, Some((token, token_in))).await;
+    assert_eq!(response.status(), 200, "adding {}", signer.address());
     let answer: Value = response.json().await.expect("json");
-    let token = answer["token"].as_str().expect("token").to_string();
+    assert_eq!(answer["token"], token);
     assert_eq!(answer["rpcUrl"], format!("{base}/rpc/{token}"));
-    token
+    answer
 }

@@ -36,6 +36,8 @@ enum Exp {
     Denied,
     /// An error with this code (the gate let the call through).
     Code(i64),
+    /// An error with this code and exactly this message.
+    Error(i64, &'static str),
     /// `null`.
     Null,
     /// `[]`.
@@ -108,6 +110,8 @@ struct Scenario {
     tx_queued: B256,
     blocks: [(u64, B256); 3],
     head_timestamp: u64,
+    /// `logsBloom` of the call's receipt (its only log names R).
+    call_bloom: Value,
     log_filter: HashMap<Who, Value>,
     pending_filter: HashMap<Who, Value>,
 }
@@ -143,6 +147,29 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         })
     };
     let is_trace = |v: &Value| v.is_object() || v.is_array();
+    let call_bloom = s.call_bloom.clone();
+    // A block or header whose bloom is the call's (shown) or zero (nothing visible has logs).
+    let bloom_of_call = move |shown: bool| {
+        let want = call_bloom.clone();
+        Is(
+            if shown { "the call's bloom" } else { "zero bloom" },
+            Box::new(move |v: &Value| {
+                if shown { normalise(&v["logsBloom"]) == normalise(&want) } else { is_zero(&v["logsBloom"]) }
+            }),
+        )
+    };
+    // balance (non-zero or zero), nonce and code of eth_getAccountInfo.
+    let account_info = |funded: bool, nonce: u64, code: &str| {
+        let code = code.to_ascii_lowercase();
+        Is(
+            if funded { "funded account" } else { "unfunded account" },
+            Box::new(move |v: &Value| {
+                is_zero(&v["balance"]) != funded
+                    && v["nonce"] == hex_u64(nonce)
+                    && v["code"].as_str().is_some_and(|c| c.to_ascii_lowercase() == code)
+            }),
+        )
+    };
     vec![
         // Metadata: anyone.
         row("eth_chainId", json!([]), everyone(|| Eq(hex_u64(CHAIN_ID)))),
@@ -156,11 +183,11 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         row("cloister_policy", json!([]), everyone(|| Is("mode confidential", Box::new(|v| v["mode"] == "confidential")))),
         row("cloister_attestation", json!([]), everyone(|| Is("kind none", Box::new(|v| v["kind"] == "none")))),
         row("cloister_whoami", json!([]), [
-            Eq(json!({"address": null, "roles": []})),
-            Eq(json!({"address": a, "roles": []})),
-            Eq(json!({"address": key(Who::B).address(), "roles": []})),
-            Eq(json!({"address": r, "roles": []})),
-            Eq(json!({"address": aud, "roles": ["auditor"]})),
+            Eq(json!({"address": null, "addresses": [], "roles": []})),
+            Eq(json!({"address": a, "addresses": [a], "roles": []})),
+            Eq(json!({"address": key(Who::B).address(), "addresses": [key(Who::B).address()], "roles": []})),
+            Eq(json!({"address": r, "addresses": [r], "roles": []})),
+            Eq(json!({"address": aud, "addresses": [aud], "roles": ["auditor"]})),
         ]),
         // Open: any signed-in caller, same answer for all.
         row("eth_gasPrice", json!([]), authed(|| Ok)),
@@ -179,15 +206,26 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         row("eth_getUncleByBlockNumberAndIndex", json!([hex_u64(n1), "0x0"]), authed(|| Null)),
         row("eth_newBlockFilter", json!([]), authed(|| Ok)),
         row("eth_uninstallFilter", json!(["0xdead"]), authed(|| Eq(json!(false)))),
-        // Subscriptions need a WebSocket: over HTTP jsonrpsee answers -32603 once the gate passes.
-        row("eth_unsubscribe", json!(["0xdead"]), authed(|| Code(-32603))),
+        // Subscriptions need a WebSocket: over HTTP, geth's "subscription not found".
+        row("eth_unsubscribe", json!(["0xdead"]), authed(|| Code(-32000))),
         row("cloister_revokeToken", json!(["clst_not_a_token"]), authed(|| Eq(json!(false)))),
+        // Who sealed a block: header-level evidence, the same for every signed-in caller.
+        row("cloister_getBlockSeal", json!([hex_u64(n1)]), authed(|| Is("block 1's seal", Box::new(move |v| v["blockHash"] == json!(h1))))),
         // Filtered: each item by the policy.
         row("eth_accounts", json!([]), authed(|| Empty)),
         row("eth_getBalance", json!([a, "latest"]), cols(
             Is("A's funds", Box::new(|v| !is_zero(v))), Zero, Zero, Is("A's funds", Box::new(|v| !is_zero(v))))),
         row("eth_getBalance", json!([r, "latest"]), cols(Zero, Zero, Eq(hex_u64(PAYMENT)), Eq(hex_u64(PAYMENT)))),
         row("eth_getTransactionCount", json!([a, "latest"]), cols(Eq(hex_u64(3)), Zero, Zero, Eq(hex_u64(3)))),
+        // Balance and nonce as eth_getBalance / eth_getTransactionCount show them; code as eth_getCode.
+        row("eth_getAccountInfo", json!([a, "latest"]), cols(
+            account_info(true, 3, "0x"), account_info(false, 0, "0x"), account_info(false, 0, "0x"), account_info(true, 3, "0x"))),
+        row("eth_getAccountInfo", json!([c, "latest"]), cols(
+            account_info(false, 0, &s.runtime.to_string()), account_info(false, 0, &s.runtime.to_string()),
+            account_info(false, 0, &s.runtime.to_string()), account_info(false, 1, &s.runtime.to_string()))),
+        row("eth_getAccountInfo", json!([r]), cols(
+            Eq(json!({"balance": "0x0", "nonce": "0x0", "code": "0x"})), Eq(json!({"balance": "0x0", "nonce": "0x0", "code": "0x"})),
+            Eq(json!({"balance": hex_u64(PAYMENT), "nonce": "0x0", "code": "0x"})), Eq(json!({"balance": hex_u64(PAYMENT), "nonce": "0x0", "code": "0x"})))),
         row("eth_getStorageAt", json!([c, "0x0", "latest"]), cols(Zero, Zero, Zero, Eq(json!(word_42)))),
         row("eth_getStorageValues", json!([{ c.to_string(): [zero_word] }, "latest"]), cols(
             Eq(json!({ c.to_string(): [zero_word] })), Eq(json!({ c.to_string(): [zero_word] })),
@@ -198,9 +236,19 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         row("eth_getBlockByNumber", json!([hex_u64(n2), true]), cols(
             Block { txs: vec![deploy], bloom_zero: true }, Block { txs: vec![], bloom_zero: true },
             Block { txs: vec![], bloom_zero: true }, Block { txs: vec![deploy], bloom_zero: true })),
+        // The bloom of what the caller may see: the call's log for A and R, nothing for B.
         row("eth_getBlockByNumber", json!([hex_u64(n3), false]), cols(
-            Block { txs: vec![call], bloom_zero: true }, Block { txs: vec![], bloom_zero: true },
-            Block { txs: vec![call], bloom_zero: true }, Block { txs: vec![call], bloom_zero: false })),
+            Block { txs: vec![call], bloom_zero: false }, Block { txs: vec![], bloom_zero: true },
+            Block { txs: vec![call], bloom_zero: false }, Block { txs: vec![call], bloom_zero: false })),
+        row("eth_getBlockByHash", json!([h3, false]), cols(
+            bloom_of_call(true), bloom_of_call(false), bloom_of_call(true), bloom_of_call(true))),
+        row("eth_getHeaderByNumber", json!([hex_u64(n3)]), cols(
+            bloom_of_call(true), bloom_of_call(false), bloom_of_call(true), bloom_of_call(true))),
+        row("eth_getHeaderByHash", json!([h3]), cols(
+            bloom_of_call(true), bloom_of_call(false), bloom_of_call(true), bloom_of_call(true))),
+        row("eth_getHeaderByNumber", json!([hex_u64(n1)]), cols(
+            bloom_of_call(false), bloom_of_call(false), bloom_of_call(false), bloom_of_call(false))),
+        row("eth_getHeaderByHash", json!([B256::repeat_byte(0x77)]), cols(Null, Null, Null, Null)),
         row("eth_getBlockReceipts", json!([hex_u64(n3)]), cols(Txs(vec![call]), Empty, Txs(vec![call]), Txs(vec![call]))),
         row("eth_getBlockTransactionCountByHash", json!([h2]), cols(Eq(hex_u64(1)), Zero, Zero, Eq(hex_u64(1)))),
         row("eth_getBlockTransactionCountByNumber", json!([hex_u64(n1)]), cols(Eq(hex_u64(1)), Zero, Eq(hex_u64(1)), Eq(hex_u64(1)))),
@@ -236,9 +284,15 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         row("eth_getFilterLogs", json!([s.log_filter[&Who::A]]), cols(Txs(vec![call]), Code(-32000), Code(-32000), Code(-32000))),
         row("eth_getFilterChanges", json!([s.pending_filter[&Who::A]]), cols(Empty, // drained by the row above
             Code(-32000), Code(-32000), Code(-32000))),
-        row("eth_subscribe", json!(["newHeads"]), authed(|| Code(-32603))),
+        // geth over HTTP: -32601 "notifications not supported" (clients fall back to polling).
+        row("eth_subscribe", json!(["newHeads"]), authed(|| Error(-32601, "notifications not supported"))),
         row("eth_call", json!([{"to": c}, "latest"]), authed(|| Eq(json!("0x")))),
         row("eth_call", json!([{"from": a, "to": c}, "latest"]), cols(Eq(json!("0x")), Code(-32000), Code(-32000), Code(-32000))),
+        // Foundry sends a zero `from` when no sender is given: it is the caller.
+        row("eth_call", json!([{"from": Address::ZERO, "to": c}, "latest"]), authed(|| Eq(json!("0x")))),
+        row("eth_estimateGas", json!([{"from": Address::ZERO, "to": r, "value": "0x1"}]), authed(|| Eq(hex_u64(21_000)))),
+        row("eth_createAccessList", json!([{"from": Address::ZERO, "to": c}, "latest"]), authed(|| Ok)),
+        row("eth_simulateV1", json!([{"blockStateCalls": [{"calls": [{"from": Address::ZERO, "to": c}]}]}, "latest"]), authed(|| Ok)),
         row("eth_estimateGas", json!([{"to": r, "value": "0x1"}]), authed(|| Eq(hex_u64(21_000)))),
         row("eth_estimateGas", json!([{"from": a, "to": r, "value": "0x1"}]), cols(Eq(hex_u64(21_000)), Code(-32000), Code(-32000), Code(-32000))),
         row("eth_createAccessList", json!([{"from": a, "to": c}, "latest"]), cols(Ok, Code(-32000), Code(-32000), Code(-32000))),
@@ -350,8 +404,9 @@ fn mismatch(exp: &Exp, got: &Result<Value, (i64, String)>) -> Option<String> {
     let ok = match (exp, got) {
         (Exp::Denied, Err((code, _))) => *code == DENIED,
         (Exp::Code(want), Err((code, _))) => code == want,
+        (Exp::Error(want, text), Err((code, message))) => code == want && message == text,
         (_, Err(_)) => false,
-        (Exp::Denied | Exp::Code(_), Result::Ok(_)) => false,
+        (Exp::Denied | Exp::Code(_) | Exp::Error(..), Result::Ok(_)) => false,
         (Exp::Null, Result::Ok(v)) => v.is_null(),
         (Exp::Empty, Result::Ok(v)) => v.as_array().is_some_and(Vec::is_empty),
         (Exp::Zero, Result::Ok(v)) => is_zero(v),
@@ -394,7 +449,7 @@ fn truncate(text: &str) -> String {
 fn label(exp: &Exp) -> String {
     match exp {
         Exp::Denied => "DENIED".into(),
-        Exp::Code(code) => format!("err{code}"),
+        Exp::Code(code) | Exp::Error(code, _) => format!("err{code}"),
         Exp::Txs(h) | Exp::Hashes(h) => format!("txs:{}", h.len()),
         Exp::Block {
             txs,
@@ -634,6 +689,7 @@ async fn every_method_for_every_caller() {
         tx_queued,
         blocks,
         head_timestamp,
+        call_bloom: call_receipt["logsBloom"].clone(),
         log_filter,
         pending_filter,
     };

@@ -5,4 +5,5 @@
 mod common;
 mod confidential_matrix;
 mod contract_rule;
+mod multi_address;
 mod tls_mtls;

@@ -218,7 +218,7 @@ fn parse_response(raw: &[u8]) -> (u16, String) {
 }
 
 fn anonymous() -> Value {
-    json!({"address": null, "roles": []})
+    json!({"address": null, "addresses": [], "roles": []})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +237,7 @@ async fn mtls_certificate_maps_to_an_address() {
     let with_mapped = TlsClient::new(&node, Some(&mapped));
     assert_eq!(
         with_mapped.whoami().await,
-        json!({"address": a, "roles": ["auditor"]})
+        json!({"address": a, "addresses": [a], "roles": ["auditor"]})
     );
     assert_eq!(TlsClient::new(&node, None).whoami().await, anonymous());
     assert_eq!(
@@ -301,7 +301,7 @@ async fn bearer_token_over_tls() {
     let client = TlsClient::new(&node, None);
     let a = signer(0xa1);
     let token = sign_in(&client, &a).await;
-    let expected = json!({"address": a.address(), "roles": []});
+    let expected = json!({"address": a.address(), "addresses": [a.address()], "roles": []});
 
     let by_path = client
         .rpc(&format!("/rpc/{token}"), "", "cloister_whoami")
