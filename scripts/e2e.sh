@@ -171,12 +171,15 @@ count_results() {
 # Runs the JS suite, then the Python suite, against target $1 at HTTP(S) URL $2 and WS URL $3;
 # further arguments (VAR=VALUE) are set in both suites' environment.
 run_suites() {
-  local name="$1" url="$2" ws="$3" status=0 started=$SECONDS js_counts py_counts
+  local name="$1" url="$2" ws="$3" status=0 started=$SECONDS js_counts py_counts shown
   shift 3
+  # A personal URL's token is a credential: never printed.
+  shown="${url%%/rpc/*}"
+  [ "$shown" = "$url" ] || shown="$shown/rpc/<token>"
   local extra_env=("$@") concurrency=()
   # On the confidential target every file sends from the same two addresses: one at a time.
   case " ${extra_env[*]} " in *" E2E_CONFIDENTIAL=1 "*) concurrency=(--test-concurrency=1) ;; esac
-  echo "=== e2e (JS) against $name ($url) ===" >&2
+  echo "=== e2e (JS) against $name ($shown) ===" >&2
   (
     cd "$repo"
     env "${extra_env[@]}" RPC_URL="$url" WS_URL="$ws" NODE_PATH="$cache/node_modules" \
@@ -188,7 +191,7 @@ run_suites() {
   count_results "$workdir/$name-js.log"
   js_counts="$counts"
 
-  echo "=== e2e (web3.py) against $name ($url) ===" >&2
+  echo "=== e2e (web3.py) against $name ($shown) ===" >&2
   (
     cd "$py_dir"
     env "${extra_env[@]}" RPC_URL="$url" WS_URL="$ws" E2E_ARTIFACTS="$workdir/artifacts.json" \
@@ -347,9 +350,15 @@ fi
 # example (each starts its own dev node).
 if wants cloister && [ -n "$cloister_bin" ]; then
   echo "=== sign-in page in headless Chromium ===" >&2
-  CLOISTER_BIN="$cloister_bin" "$repo/tests/signin/run.sh" || failed+=(signin)
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/signin/run.sh" 2>&1 | tee "$workdir/signin.log" >&2 \
+    || failed+=(signin)
+  count_results "$workdir/signin.log"
+  summary+=("signin: $counts")
   echo "=== confidential ERC-20 example ===" >&2
-  CLOISTER_BIN="$cloister_bin" "$repo/examples/confidential-erc20/run.sh" || failed+=(confidential-erc20)
+  CLOISTER_BIN="$cloister_bin" "$repo/examples/confidential-erc20/run.sh" 2>&1 \
+    | tee "$workdir/confidential-erc20.log" >&2 || failed+=(confidential-erc20)
+  count_results "$workdir/confidential-erc20.log"
+  summary+=("confidential-erc20: $counts")
 fi
 
 if wants confidential; then
