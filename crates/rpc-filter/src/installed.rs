@@ -318,7 +318,7 @@ mod tests {
                 criteria: LogCriteria::default(),
                 next_block: 1,
             },
-            owner,
+            owner.clone(),
             now,
         );
         for caller in [stranger, ANY] {
