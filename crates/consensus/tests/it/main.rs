@@ -1,0 +1,5 @@
+//! Integration tests of the consensus crate: openraft's own storage conformance suite against
+//! Cloister's log store and chain state machine, and block entries round trips.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly on purpose
+
+mod suite;
