@@ -97,8 +97,11 @@ pub fn run_blockchain_case(case: &BlockchainCase) -> Result<(), BlockchainFailur
     let chain = Chain::open(store, Arc::new(spec), None)?;
 
     for (index, fixture_block) in case.blocks.iter().enumerate() {
-        let outcome = decode_block(&fixture_block.rlp)
-            .and_then(|block| chain.import_block(block, None).map_err(|err| err.to_string()));
+        let outcome = decode_block(&fixture_block.rlp).and_then(|block| {
+            chain
+                .import_block(block, None)
+                .map_err(|err| err.to_string())
+        });
         match (outcome, &fixture_block.expect_exception) {
             (Ok(_), None) | (Err(_), Some(_)) => {}
             (Err(reason), None) => return Err(BlockchainFailure::ValidRefused { index, reason }),

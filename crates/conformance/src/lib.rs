@@ -1,5 +1,7 @@
-//! Runners for the official Ethereum blockchain tests and state tests
-//! (`../shared/conformance/ethereum-tests`) over Cloister's own import path and executor.
+//! Runners for the official Ethereum blockchain tests and state tests over Cloister's own import
+//! path and executor: two fixture sets under the fixture root (`../shared` or
+//! `$CLOISTER_FIXTURES`, see `cloister-fixtures`): `conformance/ethereum-tests` and
+//! `conformance/ethereum-tests-collision` (EIP-7610 creations onto addresses with storage).
 //!
 //! Blockchain tests: genesis from `genesisBlockHeader` and `pre` (network name to chain spec,
 //! transitions included), every block through `Chain::import_block` on a temporary redb store,
@@ -22,13 +24,11 @@ pub use network::{NetworkError, chain_config};
 pub use skip::{SkipEntry, SkipList, SkipListError, SkipMatch};
 pub use state::{StateFailure, run_state_entry};
 pub use suite::{
-    BLOCKCHAIN_DIRS, Counts, STATE_DIRS, SuiteError, SuiteReport, run_blockchain_suite,
-    run_state_suite,
+    BLOCKCHAIN_DIRS, COLLISION_TESTS, Counts, ETHEREUM_TESTS, FixtureSet, STATE_DIRS, SuiteError,
+    SuiteReport, run_blockchain_suite, run_state_suite,
 };
 
-/// The `ethereum-tests` fixture root in this repository's layout (`../shared/conformance`
-/// beside the repository).
+/// Where the `ethereum-tests` set is (`$CLOISTER_FIXTURES` or `../shared` beside the repository).
 pub fn default_fixture_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/ethereum-tests")
+    ETHEREUM_TESTS.root()
 }

@@ -28,6 +28,44 @@ pub const STATE_DIRS: [&str; 3] = [
     "ethereum-tests-legacy/GeneralStateTests",
 ];
 
+/// One fixture tree: its directory under `conformance/` in the fixture root, and its blockchain
+/// and state test directories.
+#[derive(Debug, Clone, Copy)]
+pub struct FixtureSet {
+    /// Directory under `conformance/` (e.g. `ethereum-tests`).
+    pub dir: &'static str,
+    /// Blockchain test directories under it.
+    pub blockchain_dirs: &'static [&'static str],
+    /// State test directories under it.
+    pub state_dirs: &'static [&'static str],
+}
+
+impl FixtureSet {
+    /// Path of the set under `conformance/`, relative to the fixture root.
+    pub fn relative_path(&self) -> String {
+        format!("conformance/{}", self.dir)
+    }
+
+    /// Where the set is ([`cloister_fixtures::root`] honours `$CLOISTER_FIXTURES`).
+    pub fn root(&self) -> PathBuf {
+        cloister_fixtures::path(&self.relative_path())
+    }
+}
+
+/// The conformance subset of EEST v5.4.0 and the legacy suite (`PROVENANCE.md` there).
+pub const ETHEREUM_TESTS: FixtureSet = FixtureSet {
+    dir: "ethereum-tests",
+    blockchain_dirs: &BLOCKCHAIN_DIRS,
+    state_dirs: &STATE_DIRS,
+};
+
+/// Every EEST v5.4.0 case of a creation onto an address that holds storage (EIP-7610).
+pub const COLLISION_TESTS: FixtureSet = FixtureSet {
+    dir: "ethereum-tests-collision",
+    blockchain_dirs: &["eest-stable-v5.4.0/blockchain_tests"],
+    state_dirs: &["eest-stable-v5.4.0/state_tests"],
+};
+
 /// A fixture tree could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
@@ -160,10 +198,14 @@ fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<BTreeMap<String, 
     serde_json::from_slice(&bytes).map_err(|err| format!("fixture does not parse: {err}"))
 }
 
-/// Runs every blockchain test under `root` (the `ethereum-tests` fixture directory).
-pub fn run_blockchain_suite(root: &Path, skip: &SkipList) -> Result<SuiteReport, SuiteError> {
+/// Runs every blockchain test in `dirs` under `root` (a [`FixtureSet`]'s directories).
+pub fn run_blockchain_suite(
+    root: &Path,
+    dirs: &[&str],
+    skip: &SkipList,
+) -> Result<SuiteReport, SuiteError> {
     let started = Instant::now();
-    let files = fixture_files(root, &BLOCKCHAIN_DIRS)?;
+    let files = fixture_files(root, dirs)?;
     let outcomes: Vec<(String, Outcome)> = files
         .par_iter()
         .flat_map_iter(|(file_id, path)| match load::<BlockchainCase>(path) {
@@ -197,10 +239,14 @@ pub fn run_blockchain_suite(root: &Path, skip: &SkipList) -> Result<SuiteReport,
     Ok(report)
 }
 
-/// Runs every state test entry under `root` (the `ethereum-tests` fixture directory).
-pub fn run_state_suite(root: &Path, skip: &SkipList) -> Result<SuiteReport, SuiteError> {
+/// Runs every state test entry in `dirs` under `root` (a [`FixtureSet`]'s directories).
+pub fn run_state_suite(
+    root: &Path,
+    dirs: &[&str],
+    skip: &SkipList,
+) -> Result<SuiteReport, SuiteError> {
     let started = Instant::now();
-    let files = fixture_files(root, &STATE_DIRS)?;
+    let files = fixture_files(root, dirs)?;
     let outcomes: Vec<(String, Outcome)> = files
         .par_iter()
         .flat_map_iter(|(file_id, path)| match load::<StateCase>(path) {

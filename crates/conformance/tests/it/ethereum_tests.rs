@@ -1,8 +1,10 @@
-//! The blockchain and state test suites: per-fork counts printed, any non-skipped failure
-//! fails the test.
+//! The blockchain and state test suites of both fixture sets: per-fork counts printed, any
+//! failure fails the test. The collision set runs with an empty skip list: every case must pass.
 
-use crate::conformance_dir;
-use cloister_conformance::{SkipList, SuiteReport, run_blockchain_suite, run_state_suite};
+use cloister_conformance::{
+    COLLISION_TESTS, ETHEREUM_TESTS, FixtureSet, SkipList, SuiteReport, run_blockchain_suite,
+    run_state_suite,
+};
 
 fn check(title: &str, report: &SuiteReport) {
     println!("{}", report.table(title));
@@ -14,16 +16,46 @@ fn check(title: &str, report: &SuiteReport) {
     assert_eq!(total.failed, 0, "{title}: {} cases failed", total.failed);
 }
 
+fn blockchain(set: FixtureSet, skip: &SkipList) -> Option<SuiteReport> {
+    let root = cloister_fixtures::locate(&set.relative_path()).unwrap()?;
+    Some(run_blockchain_suite(&root, set.blockchain_dirs, skip).unwrap())
+}
+
+fn state(set: FixtureSet, skip: &SkipList) -> Option<SuiteReport> {
+    let root = cloister_fixtures::locate(&set.relative_path()).unwrap()?;
+    Some(run_state_suite(&root, set.state_dirs, skip).unwrap())
+}
+
 #[test]
 fn blockchain_tests_pass() {
-    let root = conformance_dir().join("ethereum-tests");
-    let report = run_blockchain_suite(&root, &SkipList::bundled().unwrap()).unwrap();
-    check("blockchain tests", &report);
+    if let Some(report) = blockchain(ETHEREUM_TESTS, &SkipList::bundled().unwrap()) {
+        check("blockchain tests", &report);
+    }
 }
 
 #[test]
 fn state_tests_pass() {
-    let root = conformance_dir().join("ethereum-tests");
-    let report = run_state_suite(&root, &SkipList::bundled().unwrap()).unwrap();
-    check("state tests", &report);
+    if let Some(report) = state(ETHEREUM_TESTS, &SkipList::bundled().unwrap()) {
+        check("state tests", &report);
+    }
+}
+
+#[test]
+fn collision_blockchain_tests_pass_unskipped() {
+    if let Some(report) = blockchain(COLLISION_TESTS, &SkipList::default()) {
+        check("collision blockchain tests", &report);
+        assert_eq!(
+            report.total().passed,
+            192,
+            "the set holds 192 blockchain cases"
+        );
+    }
+}
+
+#[test]
+fn collision_state_tests_pass_unskipped() {
+    if let Some(report) = state(COLLISION_TESTS, &SkipList::default()) {
+        check("collision state tests", &report);
+        assert_eq!(report.total().passed, 192, "the set holds 192 state cases");
+    }
 }

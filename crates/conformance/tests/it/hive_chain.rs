@@ -1,14 +1,13 @@
 //! The hive rpc-compat chain (54 blocks, Frontier rules through the merge to Osaka and BPO2)
 //! imported by `cloister_node::import_file` into a datadir made by `cloister_node::init`.
 
-use crate::conformance_dir;
 use cloister_primitives::B256;
+use std::path::Path;
 
-fn expected_head() -> B256 {
-    let fcu: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(conformance_dir().join("execution-apis/headfcu.json")).unwrap(),
-    )
-    .unwrap();
+fn expected_head(fixtures: &Path) -> B256 {
+    let fcu: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("headfcu.json")).unwrap())
+            .unwrap();
     fcu["params"][0]["headBlockHash"]
         .as_str()
         .unwrap()
@@ -18,7 +17,7 @@ fn expected_head() -> B256 {
 
 #[test]
 fn hive_chain_imports_to_the_expected_head() {
-    let fixtures = conformance_dir().join("execution-apis");
+    let fixtures = cloister_fixtures::require!("conformance/execution-apis");
     let genesis = std::fs::read_to_string(fixtures.join("genesis.json")).unwrap();
     let datadir = tempfile::tempdir().unwrap();
     cloister_node::init(datadir.path(), &genesis).unwrap();
@@ -34,12 +33,15 @@ fn hive_chain_imports_to_the_expected_head() {
         .unwrap()
         .reader()
         .unwrap();
-    assert_eq!(reader.canonical_hash(54).unwrap(), Some(expected_head()));
+    assert_eq!(
+        reader.canonical_hash(54).unwrap(),
+        Some(expected_head(&fixtures))
+    );
 }
 
 #[test]
 fn import_into_an_uninitialised_datadir_fails() {
-    let fixtures = conformance_dir().join("execution-apis");
+    let fixtures = cloister_fixtures::require!("conformance/execution-apis");
     let datadir = tempfile::tempdir().unwrap();
     assert!(cloister_node::import_file(datadir.path(), &fixtures.join("chain.rlp")).is_err());
 }
