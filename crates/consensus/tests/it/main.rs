@@ -2,4 +2,6 @@
 //! Cloister's log store and chain state machine, and block entries round trips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly on purpose
 
+mod cluster;
+mod router;
 mod suite;
