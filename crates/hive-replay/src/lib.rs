@@ -71,10 +71,11 @@ pub struct ReplayPaths {
 }
 
 impl Default for ReplayPaths {
-    /// The repository layout: `shared/` beside the checkout, `hive-tests/` at its top.
+    /// The fixtures under the fixture root (`$CLOISTER_FIXTURES`, else `../shared` beside the
+    /// checkout: see `cloister-fixtures`), `hive-tests/` at the checkout's top.
     fn default() -> Self {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let conformance = manifest.join("../../../shared/conformance");
+        let conformance = cloister_fixtures::path("conformance");
         Self {
             fixtures: conformance.join("execution-apis"),
             openrpc: conformance.join("openrpc/openrpc.json"),

@@ -1,27 +1,22 @@
 //! The execution-apis (hive rpc-compat) genesis: its genesis hash must be the one the fixtures
-//! expect, and its fork schedule must be the one hive passes in forkenv.json.
+//! expect, and its fork schedule must be the one hive passes in forkenv.json. Each test is
+//! skipped when `conformance/execution-apis` is missing outside CI (see `cloister-fixtures`).
 
 use cloister_chainspec::{ChainSpec, EthereumHardfork, EthereumHardforks, ForkCondition};
 use cloister_primitives::{Address, B256, U256};
 use revm::primitives::hardfork::SpecId;
 use serde_json::Value;
-use std::{collections::BTreeMap, path::PathBuf, str::FromStr};
+use std::{collections::BTreeMap, path::Path, str::FromStr};
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/execution-apis"
-    ))
-}
+const FIXTURES: &str = "conformance/execution-apis";
 
-fn conformance_spec() -> ChainSpec {
-    ChainSpec::from_file(fixtures_dir().join("genesis.json")).unwrap()
+fn conformance_spec(fixtures: &Path) -> ChainSpec {
+    ChainSpec::from_file(fixtures.join("genesis.json")).unwrap()
 }
 
 /// The block object the fixtures expect for `eth_getBlockByNumber("0x0")`.
-fn expected_genesis_block() -> Value {
-    let io = std::fs::read_to_string(fixtures_dir().join("eth_getBlockByNumber/get-genesis.io"))
-        .unwrap();
+fn expected_genesis_block(fixtures: &Path) -> Value {
+    let io = std::fs::read_to_string(fixtures.join("eth_getBlockByNumber/get-genesis.io")).unwrap();
     let response = io
         .lines()
         .find_map(|line| line.strip_prefix("<< "))
@@ -31,8 +26,8 @@ fn expected_genesis_block() -> Value {
 }
 
 /// The genesis hash PROVENANCE.md names ("The genesis hash is 0x…").
-fn provenance_genesis_hash() -> B256 {
-    let text = std::fs::read_to_string(fixtures_dir().join("PROVENANCE.md")).unwrap();
+fn provenance_genesis_hash(fixtures: &Path) -> B256 {
+    let text = std::fs::read_to_string(fixtures.join("PROVENANCE.md")).unwrap();
     let after = &text[text.find("genesis hash is").unwrap()..];
     let start = after.find("0x").unwrap();
     B256::from_str(&after[start..start + 66]).unwrap()
@@ -47,8 +42,9 @@ where
 
 #[test]
 fn genesis_hash_matches_fixtures() {
-    let spec = conformance_spec();
-    let expected = expected_genesis_block();
+    let fixtures = cloister_fixtures::require!(FIXTURES);
+    let spec = conformance_spec(&fixtures);
+    let expected = expected_genesis_block(&fixtures);
     let header = spec.genesis_header();
     // Field by field first, so a mismatch says which field is wrong.
     assert_eq!(header.state_root, hex_field::<B256>(&expected, "stateRoot"));
@@ -71,7 +67,7 @@ fn genesis_hash_matches_fixtures() {
     assert!(expected.get("baseFeePerGas").is_none());
     assert_eq!(header.withdrawals_root, None);
     assert_eq!(spec.genesis_hash(), hex_field::<B256>(&expected, "hash"));
-    assert_eq!(spec.genesis_hash(), provenance_genesis_hash());
+    assert_eq!(spec.genesis_hash(), provenance_genesis_hash(&fixtures));
     assert_eq!(spec.genesis_hash(), header.hash_slow());
     assert!(
         spec.cloister().is_none(),
@@ -82,8 +78,9 @@ fn genesis_hash_matches_fixtures() {
 /// Reads forkenv.json and checks every key against the parsed schedule.
 #[test]
 fn forkenv_matches_parsed_schedule() {
-    let spec = conformance_spec();
-    let text = std::fs::read_to_string(fixtures_dir().join("forkenv.json")).unwrap();
+    let fixtures = cloister_fixtures::require!(FIXTURES);
+    let spec = conformance_spec(&fixtures);
+    let text = std::fs::read_to_string(fixtures.join("forkenv.json")).unwrap();
     let env: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
     let number = |key: &str| -> u64 { env[key].parse().unwrap() };
     let block_forks = [
@@ -178,7 +175,8 @@ fn deposit_contract(spec: &ChainSpec) -> Option<Address> {
 
 #[test]
 fn spec_ids_across_the_conformance_chain() {
-    let spec = conformance_spec();
+    let fixtures = cloister_fixtures::require!(FIXTURES);
+    let spec = conformance_spec(&fixtures);
     // Blocks are 10 s apart in the fixture chain (block 54 has timestamp 540).
     let at = |number: u64| spec.spec_id_at(number, number * 10);
     assert_eq!(at(0), SpecId::HOMESTEAD);

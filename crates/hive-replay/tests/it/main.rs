@@ -1,5 +1,6 @@
 //! The whole hive rpc-compat replay against an in-process node: fails when a test that is not
-//! listed in hive-tests/expected-failures.txt fails.
+//! listed in hive-tests/expected-failures.txt fails. Skipped when the execution-apis or openrpc
+//! fixtures are missing outside CI (see `cloister-fixtures`).
 
 // Test helpers outside #[test] functions may unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,6 +9,8 @@ use cloister_hive_replay::{ReplayOptions, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_all_fixtures_against_one_node() {
+    cloister_fixtures::require!("conformance/execution-apis");
+    cloister_fixtures::require!("conformance/openrpc");
     let report = run(ReplayOptions::default()).await.expect("replay runs");
     println!("{}", report.render());
     let unexpected: Vec<&str> = report
@@ -22,6 +25,8 @@ async fn replay_all_fixtures_against_one_node() {
 /// fit its method's result schema, or our validator is stricter than hive's.
 #[test]
 fn expected_speconly_results_fit_their_schemas() {
+    cloister_fixtures::require!("conformance/execution-apis");
+    cloister_fixtures::require!("conformance/openrpc");
     use cloister_hive_replay::{ReplayPaths, fixtures::load_tests, schema::ResultSchemas};
     let paths = ReplayPaths::default();
     let openrpc: serde_json::Value =

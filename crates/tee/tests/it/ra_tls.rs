@@ -162,6 +162,7 @@ fn certificate_without_the_extension_is_refused() {
 /// that the quote binds this certificate's key is what refuses it.
 #[test]
 fn real_quote_goes_through_dcap_then_fails_the_key_binding() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let enclave = unchecked(&vector, sgx_now()).sgx().unwrap().clone();
     let replay = ReplayAttester {

@@ -27,6 +27,7 @@ fn policy_allowing_mr_enclave() -> VerificationPolicy {
 
 #[test]
 fn window_is_read_from_collateral() {
+    cloister_fixtures::require!("tee-vectors");
     let window = sgx().collateral().window();
     assert_eq!(window.not_before, 1_750_330_571); // 2025-06-19T10:56:11Z
     assert_eq!(window.not_after, 1_752_919_278); // 2025-07-19T10:01:18Z (QE identity)
@@ -34,6 +35,7 @@ fn window_is_read_from_collateral() {
 
 #[test]
 fn verifies_at_issue_date_plus_one_hour() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let verified = verifier(policy_allowing_mr_enclave()).verify(
         &vector.quote,
@@ -55,6 +57,7 @@ fn verifies_at_issue_date_plus_one_hour() {
 
 #[test]
 fn mr_signer_rule_with_isv_svn_minimum() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let enclave = sgx_enclave();
     let rule = |min| EnclaveRule::mr_signer(enclave.mr_signer, enclave.isv_prod_id, min);
@@ -85,6 +88,7 @@ fn mr_signer_rule_with_isv_svn_minimum() {
 
 #[test]
 fn fails_outside_validity_window() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let verifier = verifier(policy_allowing_mr_enclave());
     let before = at("2025-06-19T10:56:11Z") - Duration::from_secs(3600);
@@ -114,6 +118,7 @@ fn fails_outside_validity_window() {
 
 #[test]
 fn unlisted_enclave_is_refused() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let enclave = sgx_enclave();
     let mut other = enclave.mr_enclave;
@@ -145,6 +150,7 @@ fn unlisted_enclave_is_refused() {
 
 #[test]
 fn refused_tcb_status_is_refused() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let policy = VerificationPolicy {
         accepted_tcb_statuses: vec![TcbStatus::UpToDate, TcbStatus::SWHardeningNeeded],
@@ -189,11 +195,13 @@ fn assert_quote_flips_fail(positions: &[usize]) {
 
 #[test]
 fn flipped_quote_body_byte_fails() {
+    cloister_fixtures::require!("tee-vectors");
     assert_quote_flips_fail(&sample(0..SIGNED_LEN, 3));
 }
 
 #[test]
 fn flipped_signature_region_byte_fails() {
+    cloister_fixtures::require!("tee-vectors");
     // ISV signature, attestation key, QE report, QE report signature, QE auth data and the
     // start of the certification data (PCK chain).
     assert_quote_flips_fail(&sample(
@@ -204,12 +212,14 @@ fn flipped_signature_region_byte_fails() {
 
 #[test]
 fn flipped_certification_data_byte_fails() {
+    cloister_fixtures::require!("tee-vectors");
     let len = sgx().quote.len();
     assert_quote_flips_fail(&sample(AUTH_DATA_START + 64 * 2 + 384 + 64 + 40..len, 11));
 }
 
 #[test]
 fn flipped_collateral_byte_fails() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let verifier = verifier(policy_allowing_mr_enclave());
     for position in sample(0..vector.collateral_json.len(), 7) {
@@ -228,6 +238,7 @@ fn flipped_collateral_byte_fails() {
 
 #[test]
 fn truncated_quote_is_malformed() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = sgx();
     let err = verifier(policy_allowing_mr_enclave())
         .verify(&vector.quote[..100], &vector.collateral(), sgx_now())

@@ -9,6 +9,7 @@ use crate::vectors::{sample, tdx, tdx_now, unchecked, verifier};
 
 #[test]
 fn verifies_cryptographically() {
+    cloister_fixtures::require!("tee-vectors");
     let verified = unchecked(&tdx(), tdx_now());
     let EnclaveIdentity::Tdx(domain) = &verified.identity else {
         panic!("not a TDX identity: {verified:?}");
@@ -20,6 +21,7 @@ fn verifies_cryptographically() {
 
 #[test]
 fn policy_needs_its_mr_td() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = tdx();
     let verified = unchecked(&vector, tdx_now());
     let EnclaveIdentity::Tdx(domain) = &verified.identity else {
@@ -53,6 +55,7 @@ fn policy_needs_its_mr_td() {
 
 #[test]
 fn flipped_quote_byte_fails() {
+    cloister_fixtures::require!("tee-vectors");
     let vector = tdx();
     let collateral = vector.collateral();
     for position in sample(0..vector.quote.len(), 17) {

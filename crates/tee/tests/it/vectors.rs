@@ -1,4 +1,7 @@
-//! Loads the shared DCAP vectors; a missing file fails the test, it never skips it.
+//! Loads the shared DCAP vectors (`tee-vectors` under the fixture root, see `cloister-fixtures`).
+//! Each test that reads them starts with `cloister_fixtures::require!("tee-vectors")`: skipped
+//! when the set is missing on a developer machine, failed under `CI=true`; a single missing file
+//! in a present set always fails.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -12,7 +15,7 @@ pub struct Vector {
 }
 
 fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tee-vectors")
+    cloister_fixtures::path("tee-vectors")
 }
 
 fn read(name: &str) -> Vec<u8> {

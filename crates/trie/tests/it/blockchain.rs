@@ -124,16 +124,24 @@ impl WorldTries {
     }
 }
 
+/// The fixture directories (under `conformance/ethereum-tests`), or `None` when the set is
+/// missing outside CI (skipped); a missing set under `CI=true` fails.
 fn fixture_dirs() -> Option<Vec<PathBuf>> {
-    let shared =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/ethereum-tests");
+    let shared = cloister_fixtures::locate("conformance/ethereum-tests").unwrap()?;
     let dirs = vec![
         shared.join("ethereum-tests-legacy/BlockchainTests/ValidBlocks"),
         // Self-destructs and EIP-7702 delegations: account deletions and storage wipes.
         shared.join("eest-stable-v5.4.0/blockchain_tests/cancun/eip6780_selfdestruct"),
         shared.join("eest-stable-v5.4.0/blockchain_tests/prague/eip7702_set_code_tx"),
     ];
-    dirs.iter().all(|dir| dir.is_dir()).then_some(dirs)
+    for dir in &dirs {
+        assert!(
+            dir.is_dir(),
+            "{} is missing from the fixture set",
+            dir.display()
+        );
+    }
+    Some(dirs)
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -154,7 +162,6 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn blockchain_fixture_state_roots() {
     let Some(dirs) = fixture_dirs() else {
-        eprintln!("SKIPPED: ../shared/conformance/ethereum-tests not found beside the workspace");
         return;
     };
     let mut files = Vec::new();
