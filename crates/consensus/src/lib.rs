@@ -17,6 +17,7 @@ mod log_store;
 mod sink;
 mod snapshot;
 mod state_machine;
+pub mod transport;
 mod types;
 
 pub use block_codec::{block_entry, decode_block_entry};

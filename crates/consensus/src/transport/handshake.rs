@@ -1,0 +1,201 @@
+//! Mutual authentication of a new connection, before any chain data flows: TLS with a
+//! certificate on both sides, the attestation check of the peer's certificate, then one key
+//! proof each way ([`Hello`]). The listener refuses with a reason frame and nothing else; the
+//! dialler simply hangs up on a listener it does not accept. Both record the refusal.
+
+use super::{
+    error::{RefusalReason, TransportError},
+    frame::{read_frame_limited, write_frame},
+    message::{PeerRequest, PeerResponse},
+    policy::PeerPolicy,
+    proof::{Hello, Role},
+    refusals::RefusalLog,
+    tls::{PeerIdentity, server_name},
+};
+use cloister_primitives::Address;
+use std::{net::SocketAddr, time::Duration};
+use tokio::net::TcpStream;
+use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
+
+/// Bound on TLS plus key proofs; a peer that stalls longer is dropped.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A `Hello` is a few hundred bytes; a larger first frame is refused without reading it.
+const MAX_HELLO_LEN: u32 = 4096;
+
+/// What both ends need to authenticate a connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Authenticator {
+    pub identity: PeerIdentity,
+    pub policy: PeerPolicy,
+    pub refusals: RefusalLog,
+}
+
+/// The peer's leaf certificate, which mandatory client auth (or the server's handshake)
+/// guarantees is there.
+fn leaf(
+    certificates: Option<&[rustls::pki_types::CertificateDer<'static>]>,
+) -> Result<Vec<u8>, RefusalReason> {
+    certificates
+        .and_then(|chain| chain.first())
+        .map(|cert| cert.to_vec())
+        .ok_or_else(|| RefusalReason::Handshake("no certificate presented".into()))
+}
+
+impl Authenticator {
+    /// Authenticates a dialler on an accepted socket: the stream and the key it proved, or
+    /// `None` after refusing it (already logged and recorded).
+    pub async fn accept(
+        &self,
+        acceptor: &TlsAcceptor,
+        tcp: TcpStream,
+        socket: SocketAddr,
+    ) -> Option<(server::TlsStream<TcpStream>, Address)> {
+        let outcome =
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, self.accept_inner(acceptor, tcp)).await;
+        match outcome {
+            Ok(Ok(accepted)) => Some(accepted),
+            Ok(Err((address, reason))) => {
+                self.refusals.record(address, socket, &reason);
+                None
+            }
+            Err(_) => {
+                let reason = RefusalReason::Handshake(format!("not done in {HANDSHAKE_TIMEOUT:?}"));
+                self.refusals.record(None, socket, &reason);
+                None
+            }
+        }
+    }
+
+    async fn accept_inner(
+        &self,
+        acceptor: &TlsAcceptor,
+        tcp: TcpStream,
+    ) -> Result<(server::TlsStream<TcpStream>, Address), (Option<Address>, RefusalReason)> {
+        let mut tls = acceptor
+            .accept(tcp)
+            .await
+            .map_err(|e| (None, RefusalReason::Handshake(e.to_string())))?;
+        let client_cert = leaf(tls.get_ref().1.peer_certificates()).map_err(|r| (None, r))?;
+        let server_cert = &self.identity.cert_der;
+        let result = async {
+            self.policy
+                .check_certificate(&client_cert)
+                .map_err(|r| (None, r))?;
+            let hello = match read_frame_limited::<_, PeerRequest>(&mut tls, MAX_HELLO_LEN).await {
+                Ok(PeerRequest::Hello(hello)) => hello,
+                Ok(other) => {
+                    return Err((
+                        None,
+                        RefusalReason::Protocol(format!("{} before hello", other.kind())),
+                    ));
+                }
+                Err(err) => return Err((None, RefusalReason::Protocol(err.to_string()))),
+            };
+            let address = hello
+                .verify(&client_cert, server_cert, Role::Dialler)
+                .map_err(|r| (Some(hello.address), r))?;
+            self.policy
+                .check_member(&address)
+                .map_err(|r| (Some(address), r))?;
+            Ok(address)
+        }
+        .await;
+        match result {
+            Ok(address) => {
+                let hello = Hello::sign(
+                    &self.identity.node_key,
+                    &client_cert,
+                    server_cert,
+                    Role::Listener,
+                )
+                .map_err(|e| {
+                    (
+                        Some(address),
+                        RefusalReason::Protocol(format!("cannot sign: {e}")),
+                    )
+                })?;
+                write_frame(&mut tls, &PeerResponse::Hello(hello))
+                    .await
+                    .map_err(|e| (Some(address), RefusalReason::Protocol(e.to_string())))?;
+                Ok((tls, address))
+            }
+            Err((address, reason)) => {
+                // The reason is all a refused peer gets; a failure to deliver it changes nothing.
+                let refusal = PeerResponse::Refused {
+                    reason: reason.to_string(),
+                };
+                let _ = write_frame(&mut tls, &refusal).await;
+                Err((address, reason))
+            }
+        }
+    }
+
+    /// Dials `cluster` (`host:port`), authenticates it as `expected`, and proves this node's
+    /// key. A listener that fails the checks is recorded and hung up on.
+    pub async fn dial(
+        &self,
+        connector: &TlsConnector,
+        cluster: &str,
+        expected: Address,
+    ) -> Result<client::TlsStream<TcpStream>, TransportError> {
+        tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            self.dial_inner(connector, cluster, expected),
+        )
+        .await
+        .map_err(|_| TransportError::Timeout(HANDSHAKE_TIMEOUT))?
+    }
+
+    async fn dial_inner(
+        &self,
+        connector: &TlsConnector,
+        cluster: &str,
+        expected: Address,
+    ) -> Result<client::TlsStream<TcpStream>, TransportError> {
+        let tcp = TcpStream::connect(cluster).await?;
+        tcp.set_nodelay(true)?;
+        let socket = tcp.peer_addr()?;
+        let mut tls = connector.connect(server_name(), tcp).await?;
+        let refuse = |address: Option<Address>, reason: RefusalReason| {
+            self.refusals.record(address, socket, &reason);
+            TransportError::Refused(reason)
+        };
+        let server_cert = leaf(tls.get_ref().1.peer_certificates()).map_err(|r| refuse(None, r))?;
+        let client_cert = &self.identity.cert_der;
+        self.policy
+            .check_certificate(&server_cert)
+            .map_err(|r| refuse(Some(expected), r))?;
+        let hello = Hello::sign(
+            &self.identity.node_key,
+            client_cert,
+            &server_cert,
+            Role::Dialler,
+        )?;
+        write_frame(&mut tls, &PeerRequest::Hello(hello)).await?;
+        match read_frame_limited::<_, PeerResponse>(&mut tls, MAX_HELLO_LEN).await? {
+            PeerResponse::Hello(hello) => {
+                let proved = hello
+                    .verify(client_cert, &server_cert, Role::Listener)
+                    .map_err(|r| refuse(Some(hello.address), r))?;
+                if proved != expected {
+                    return Err(refuse(
+                        Some(proved),
+                        RefusalReason::WrongPeer { expected, proved },
+                    ));
+                }
+                self.policy
+                    .check_member(&proved)
+                    .map_err(|r| refuse(Some(proved), r))?;
+                Ok(tls)
+            }
+            PeerResponse::Refused { reason } => {
+                tracing::warn!(target: "cloister::cluster", peer = %expected, %socket, %reason, "refused by peer");
+                Err(TransportError::RefusedByPeer(reason))
+            }
+            _ => Err(TransportError::Unexpected(
+                "listener answered the hello with another frame",
+            )),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The listening side: accept, authenticate, then answer one request at a time by handing it
+//! to the local Raft (or, for gossiped transactions, to the pool's callback).
+
+use super::{
+    error::TransportError,
+    frame::{read_frame, write_frame},
+    handshake::Authenticator,
+    message::{PeerRequest, PeerResponse},
+};
+use crate::ClusterRaft;
+use cloister_primitives::Bytes;
+use std::{fmt, sync::Arc};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::Semaphore,
+    task::JoinSet,
+};
+use tokio_rustls::{TlsAcceptor, server::TlsStream};
+
+/// Connections served at once; a flood beyond this is dropped before TLS.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// Receives gossiped raw transactions (EIP-2718 bytes) from authenticated peers. Called on a
+/// blocking thread, one batch at a time per connection.
+pub type TransactionSink = Arc<dyn Fn(Vec<Bytes>) + Send + Sync>;
+
+/// Where incoming requests go.
+#[derive(Clone)]
+pub struct PeerHandler {
+    /// The local Raft node.
+    pub raft: ClusterRaft,
+    /// The pool's entry for gossiped transactions.
+    pub on_transactions: TransactionSink,
+}
+
+impl fmt::Debug for PeerHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PeerHandler").finish_non_exhaustive()
+    }
+}
+
+/// Accepts peers on `listener` until the returned future is dropped (which also ends every
+/// connection it serves).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    auth: Authenticator,
+    handler: PeerHandler,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (tcp, socket) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of descriptors and the like: pause rather than spin.
+                        tracing::warn!(target: "cloister::cluster", %err, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    tracing::warn!(target: "cloister::cluster", %socket, "too many peer connections, dropped");
+                    continue;
+                };
+                let (acceptor, auth, handler) = (acceptor.clone(), auth.clone(), handler.clone());
+                connections.spawn(async move {
+                    let _slot = slot;
+                    let _ = tcp.set_nodelay(true);
+                    if let Some((tls, address)) = auth.accept(&acceptor, tcp, socket).await {
+                        tracing::debug!(target: "cloister::cluster", peer = %address, %socket, "peer connected");
+                        if let Err(err) = serve_connection(tls, &handler).await {
+                            tracing::debug!(target: "cloister::cluster", peer = %address, %err, "peer connection ended");
+                        }
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Answers requests until the peer hangs up or breaks the protocol.
+async fn serve_connection(
+    mut tls: TlsStream<TcpStream>,
+    handler: &PeerHandler,
+) -> Result<(), TransportError> {
+    loop {
+        let request = match read_frame::<_, PeerRequest>(&mut tls).await {
+            Ok(request) => request,
+            Err(TransportError::Closed) => return Ok(()),
+            Err(err) => {
+                if let TransportError::FrameTooLarge { .. } = err {
+                    tracing::warn!(target: "cloister::cluster", %err, "peer sent an oversized frame");
+                }
+                return Err(err);
+            }
+        };
+        let response = answer(request, handler).await?;
+        write_frame(&mut tls, &response).await?;
+    }
+}
+
+async fn answer(
+    request: PeerRequest,
+    handler: &PeerHandler,
+) -> Result<PeerResponse, TransportError> {
+    Ok(match request {
+        PeerRequest::AppendEntries(req) => {
+            PeerResponse::AppendEntries(handler.raft.append_entries(req).await)
+        }
+        PeerRequest::Vote(req) => PeerResponse::Vote(handler.raft.vote(req).await),
+        PeerRequest::InstallSnapshot(req) => {
+            PeerResponse::InstallSnapshot(handler.raft.install_snapshot(req).await)
+        }
+        PeerRequest::Transactions(txs) => {
+            let sink = Arc::clone(&handler.on_transactions);
+            // Admission recovers senders: keep it off the async workers.
+            tokio::task::spawn_blocking(move || sink(txs))
+                .await
+                .map_err(|_| TransportError::Unexpected("transaction callback failed"))?;
+            PeerResponse::TransactionsReceived
+        }
+        PeerRequest::Hello(_) => return Err(TransportError::Unexpected("second hello")),
+    })
+}
