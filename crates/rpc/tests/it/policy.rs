@@ -163,11 +163,13 @@ fn seen(rpc: &EthRpc, ext: &Extensions, m: &Mined) -> Seen {
     let block = rpc
         .block_by_number(ext, number(m.transfer_block), false)
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .block;
     let emit_block = rpc
         .block_by_number(ext, number(m.emit_block), false)
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .block;
     Seen {
         transfer: rpc.transaction_by_hash(ext, m.transfer).unwrap().is_some(),
         transfer_receipt: rpc.transaction_receipt(ext, m.transfer).unwrap().is_some(),
@@ -264,7 +266,8 @@ async fn each_caller_sees_only_its_transactions() {
     let full = rpc
         .block_by_number(&sender, number(m.transfer_block), true)
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .block;
     let BlockTransactions::Full(txs) = &full.transactions else {
         panic!("asked for full transactions");
     };
@@ -273,7 +276,8 @@ async fn each_caller_sees_only_its_transactions() {
     let hidden = rpc
         .block_by_hash(&stranger, full.header.hash, true)
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .block;
     assert!(hidden.transactions.is_empty());
     assert_eq!(hidden.header.hash, full.header.hash);
     assert_eq!(hidden.header.inner.gas_used, full.header.inner.gas_used);
