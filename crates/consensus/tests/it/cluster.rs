@@ -12,7 +12,7 @@ use cloister_chain::{BlockProducer, Chain, ProducerConfig, SealMode, SnapshotAcc
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
 use cloister_consensus::{
     ChainStateMachine, ClusterRaft, LocalBlocks, LogStore, PeerNode, RaftBlockSink, node_id_of,
-    openraft::{Config, ServerState},
+    openraft::{Config, ServerState, SnapshotPolicy},
 };
 use cloister_primitives::{Address, B256, RecoveredTx, TxEnvelope, U256, primitives::TxKind};
 use cloister_storage::{RaftLogDb, Store};
@@ -26,7 +26,25 @@ struct TestNode {
     chain: Arc<Chain>,
     pool: Arc<TxPool>,
     stop: watch::Sender<bool>,
-    _dir: tempfile::TempDir,
+    producer: tokio::task::JoinHandle<()>,
+    dir: Arc<tempfile::TempDir>,
+    key: PrivateKeySigner,
+}
+
+/// Raft timings for fast scenarios; `snapshot_every` entries, purging what a snapshot covers.
+fn raft_config(snapshot_every: Option<u64>) -> Arc<Config> {
+    let mut config = Config {
+        heartbeat_interval: 100,
+        election_timeout_min: 400,
+        election_timeout_max: 800,
+        ..Default::default()
+    };
+    if let Some(every) = snapshot_every {
+        config.snapshot_policy = SnapshotPolicy::LogsSinceLast(every);
+        config.max_in_snapshot_log_to_keep = 0;
+        config.purge_batch_size = 1;
+    }
+    Arc::new(config.validate().unwrap())
 }
 
 fn keys() -> Vec<PrivateKeySigner> {
@@ -45,13 +63,24 @@ fn genesis(validators: &[Address]) -> String {
 }
 
 async fn start_node(router: &Router, genesis: &str, key: PrivateKeySigner) -> TestNode {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    restart_node(router, genesis, key, dir, raft_config(None)).await
+}
+
+/// Starts (or starts again) the node whose datadir is `dir`.
+async fn restart_node(
+    router: &Router,
+    genesis: &str,
+    key: PrivateKeySigner,
+    dir: Arc<tempfile::TempDir>,
+    config: Arc<Config>,
+) -> TestNode {
     let data_key = [9u8; 32];
     let store = Store::open_encrypted(dir.path(), &data_key).unwrap();
     let spec = Arc::new(ChainSpec::from_genesis_json(genesis).unwrap());
     Chain::init(&store, &spec, genesis).unwrap();
     let id = node_id_of(&key.address());
-    let chain = Arc::new(Chain::open(store, spec.clone(), Some(key)).unwrap());
+    let chain = Arc::new(Chain::open(store, spec.clone(), Some(key.clone())).unwrap());
     let pool = Arc::new(TxPool::new(PoolConfig {
         chain_id: spec.chain_id(),
         ..Default::default()
@@ -59,16 +88,6 @@ async fn start_node(router: &Router, genesis: &str, key: PrivateKeySigner) -> Te
     let local = LocalBlocks::default();
     let log = LogStore::new(RaftLogDb::open(dir.path(), Some(&data_key)).unwrap());
     let sm = ChainStateMachine::new(chain.clone(), Some(pool.clone()), local.clone());
-    let config = Arc::new(
-        Config {
-            heartbeat_interval: 100,
-            election_timeout_min: 400,
-            election_timeout_max: 800,
-            ..Default::default()
-        }
-        .validate()
-        .unwrap(),
-    );
     let raft = ClusterRaft::new(id, config, router.factory(id), log, sm)
         .await
         .unwrap();
@@ -84,15 +103,70 @@ async fn start_node(router: &Router, genesis: &str, key: PrivateKeySigner) -> Te
     )
     .with_sink(Arc::new(RaftBlockSink::new(raft.clone(), local)))
     .with_gate(RaftBlockSink::production_gate(&raft));
-    tokio::spawn(producer.run(stop_rx));
+    let producer = tokio::spawn(producer.run(stop_rx));
     TestNode {
+        producer,
         id,
         raft,
         chain,
         pool,
         stop,
-        _dir: dir,
+        dir,
+        key,
     }
+}
+
+/// Stops a node as a crash would leave it: producer and Raft gone, datadir kept.
+async fn stop_node(router: &Router, node: TestNode) -> (PrivateKeySigner, Arc<tempfile::TempDir>) {
+    let _ = node.stop.send(true);
+    router.remove(node.id);
+    node.raft.shutdown().await.unwrap();
+    node.producer.await.unwrap();
+    // The datadir can be opened again once the last holder of the chain has let go.
+    let chain = node.chain;
+    drop(node.raft);
+    for _ in 0..100 {
+        if Arc::strong_count(&chain) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        Arc::strong_count(&chain),
+        1,
+        "the chain is still held after shutdown"
+    );
+    (node.key, node.dir)
+}
+
+/// Starts three validators and makes the first initialise the cluster.
+async fn three_validators(
+    router: &Router,
+    config: Arc<Config>,
+) -> (Vec<TestNode>, String, Vec<Address>) {
+    let keys = keys();
+    let validators: Vec<Address> = keys[..3].iter().map(|k| k.address()).collect();
+    let genesis = genesis(&validators);
+    let mut nodes = Vec::new();
+    for key in &keys[..3] {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        nodes.push(restart_node(router, &genesis, key.clone(), dir, config.clone()).await);
+    }
+    let members: BTreeMap<u64, PeerNode> = nodes
+        .iter()
+        .zip(&validators)
+        .map(|(node, address)| {
+            (
+                node.id,
+                PeerNode {
+                    address: *address,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    nodes[0].raft.initialize(members).await.unwrap();
+    (nodes, genesis, validators)
 }
 
 fn transfer(key: &PrivateKeySigner, nonce: u64) -> RecoveredTx {
@@ -263,5 +337,95 @@ async fn leader_isolation_loses_nothing_and_the_cluster_converges() {
         let _ = node.stop.send(true);
         node.raft.shutdown().await.unwrap();
         router.remove(node.id);
+    }
+}
+
+/// A follower killed, then kept down while the others commit far past what its log retains
+/// (snapshots every 3 entries, purged at once), catches up from a snapshot when it comes back;
+/// one killed for a moment catches up from the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_followers_catch_up_from_the_log_and_from_a_snapshot() {
+    let router = Router::default();
+    let config = raft_config(Some(3));
+    let (mut nodes, genesis, validators) = three_validators(&router, config.clone()).await;
+    let sender = &keys()[6];
+    let mut acknowledged = Vec::new();
+    let mut nonce = 0;
+    let mut send_and_wait = |nodes: &[TestNode], count: u64| {
+        let txs: Vec<RecoveredTx> = (nonce..nonce + count)
+            .map(|n| transfer(sender, n))
+            .collect();
+        nonce += count;
+        submit(nodes, &txs);
+        txs.iter()
+            .map(|tx| *tx.inner().tx_hash())
+            .collect::<Vec<B256>>()
+    };
+    let hashes = send_and_wait(&nodes, 3);
+    for node in &nodes {
+        wait_mined(node, &hashes).await;
+    }
+    acknowledged.extend(hashes);
+
+    // Take down a follower; the other two go on for many entries (one block per batch).
+    let all: Vec<&TestNode> = nodes.iter().collect();
+    let leader = leader_of(&all).await;
+    let index = nodes.iter().position(|n| n.id != leader).unwrap();
+    let down = nodes.remove(index);
+    let down_head = down.chain.head().header.number;
+    let (key, dir) = stop_node(&router, down).await;
+    for _ in 0..8 {
+        let hashes = send_and_wait(&nodes, 2);
+        for node in &nodes {
+            wait_mined(node, &hashes).await;
+        }
+        acknowledged.extend(hashes);
+    }
+    // The leader keeps the entries a lagging member still needs; the up-to-date follower
+    // purges them. Make that follower the leader: cut the old leader off, bring the node back.
+    let other = nodes.iter().find(|n| n.id != leader).unwrap();
+    let purged = other.raft.metrics().borrow().purged;
+    assert!(
+        purged.is_some_and(|p| p.index > down_head + 2),
+        "the follower purged its log ({purged:?}), so the returning node needs a snapshot"
+    );
+    router.isolate(leader);
+    let back = restart_node(&router, &genesis, key, dir, config.clone()).await;
+    nodes.push(back);
+    let majority: Vec<&TestNode> = nodes.iter().filter(|n| n.id != leader).collect();
+    let new_leader = leader_of(&majority).await;
+    assert_ne!(new_leader, leader);
+    let hashes = send_and_wait(&nodes, 1);
+    acknowledged.extend(hashes);
+    for node in &majority {
+        wait_mined(node, &acknowledged).await;
+    }
+    let back = nodes.last().unwrap();
+    assert!(
+        back.raft.metrics().borrow().snapshot.is_some(),
+        "the restarted node caught up without a snapshot"
+    );
+    router.heal(leader);
+    for node in &nodes {
+        wait_mined(node, &acknowledged).await;
+    }
+    let all: Vec<&TestNode> = nodes.iter().collect();
+    check_histories(&all, &acknowledged, &validators);
+
+    // A short crash of another follower: it catches up from the log.
+    let leader = leader_of(&all).await;
+    let index = nodes.iter().position(|n| n.id != leader).unwrap();
+    let down = nodes.remove(index);
+    let (key, dir) = stop_node(&router, down).await;
+    let hashes = send_and_wait(&nodes, 2);
+    acknowledged.extend(hashes);
+    nodes.push(restart_node(&router, &genesis, key, dir, config).await);
+    for node in &nodes {
+        wait_mined(node, &acknowledged).await;
+    }
+    let all: Vec<&TestNode> = nodes.iter().collect();
+    check_histories(&all, &acknowledged, &validators);
+    for node in nodes {
+        stop_node(&router, node).await;
     }
 }
