@@ -14,6 +14,7 @@ use super::{
 };
 use cloister_primitives::Address;
 use std::{net::SocketAddr, time::Duration};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
 
@@ -126,6 +127,8 @@ impl Authenticator {
                     reason: reason.to_string(),
                 };
                 let _ = write_frame(&mut tls, &refusal).await;
+                // close_notify, so the reason is read before the connection ends.
+                let _ = tls.shutdown().await;
                 Err((address, reason))
             }
         }

@@ -5,3 +5,6 @@
 mod cluster;
 mod router;
 mod suite;
+mod transport_auth;
+mod transport_cluster;
+mod transport_support;
