@@ -16,16 +16,35 @@ where
     W: AsyncWrite + Unpin,
     M: Serialize,
 {
+    write_encoded(writer, &encode(message)?).await
+}
+
+/// Encodes `message` as a frame body, checking the limit before anything is sent.
+pub fn encode<M: Serialize>(message: &M) -> Result<Vec<u8>, TransportError> {
     let body = serde_json::to_vec(message)?;
+    if body.len() > MAX_FRAME_LEN as usize {
+        return Err(TransportError::FrameTooLarge {
+            len: u32::try_from(body.len()).unwrap_or(u32::MAX),
+            max: MAX_FRAME_LEN,
+        });
+    }
+    Ok(body)
+}
+
+/// Writes a body from [`encode`] as one frame.
+pub async fn write_encoded<W>(writer: &mut W, body: &[u8]) -> Result<(), TransportError>
+where
+    W: AsyncWrite + Unpin,
+{
     let len = u32::try_from(body.len())
         .ok()
         .filter(|len| *len <= MAX_FRAME_LEN)
         .ok_or(TransportError::FrameTooLarge {
-            len: u32::try_from(body.len()).unwrap_or(u32::MAX),
+            len: u32::MAX,
             max: MAX_FRAME_LEN,
         })?;
     writer.write_all(&len.to_be_bytes()).await?;
-    writer.write_all(&body).await?;
+    writer.write_all(body).await?;
     writer.flush().await?;
     Ok(())
 }

@@ -91,6 +91,11 @@ impl Authenticator {
                         RefusalReason::Protocol(format!("{} before hello", other.kind())),
                     ));
                 }
+                Err(TransportError::Closed) => {
+                    // Usually the dialler refusing this node's certificate or key.
+                    let reason = "closed before its key proof".to_owned();
+                    return Err((None, RefusalReason::Protocol(reason)));
+                }
                 Err(err) => return Err((None, RefusalReason::Protocol(err.to_string()))),
             };
             let address = hello

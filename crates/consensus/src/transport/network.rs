@@ -6,7 +6,7 @@
 use super::{
     Shared,
     error::TransportError,
-    frame::{read_frame, write_frame},
+    frame::{encode, read_frame, write_encoded},
     gossip::GossipPeers,
     message::{PeerRequest, PeerResponse},
 };
@@ -14,7 +14,10 @@ use crate::{ClusterTypes, PeerNode};
 use cloister_primitives::{Address, Bytes};
 use openraft::{
     RPCTypes, RaftNetwork, RaftNetworkFactory,
-    error::{InstallSnapshotError, RPCError, RaftError, RemoteError, Timeout, Unreachable},
+    error::{
+        InstallSnapshotError, PayloadTooLarge, RPCError, RaftError, RemoteError, Timeout,
+        Unreachable,
+    },
     network::RPCOption,
     raft::{
         AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest,
@@ -67,6 +70,7 @@ impl RaftNetworkFactory<ClusterTypes> for PeerNetwork {
         PeerConnection {
             target,
             link: Link::new(Arc::clone(&self.shared), node.clone()),
+            entries_hint: 1,
         }
     }
 }
@@ -76,6 +80,8 @@ impl RaftNetworkFactory<ClusterTypes> for PeerNetwork {
 pub struct PeerConnection {
     target: u64,
     link: Link,
+    /// Entries to try after an append too large for one frame: half of the last attempt.
+    entries_hint: u64,
 }
 
 /// A reusable authenticated connection to one peer, dialled on demand.
@@ -86,12 +92,9 @@ pub(crate) struct Link {
     stream: Option<PeerStream>,
 }
 
-/// Sends `request` on `stream` and reads the answer.
-async fn exchange(
-    stream: &mut PeerStream,
-    request: &PeerRequest,
-) -> Result<PeerResponse, TransportError> {
-    write_frame(stream, request).await?;
+/// Sends an encoded request on `stream` and reads the answer.
+async fn exchange(stream: &mut PeerStream, body: &[u8]) -> Result<PeerResponse, TransportError> {
+    write_encoded(stream, body).await?;
     match read_frame(stream).await? {
         PeerResponse::Refused { reason } => Err(TransportError::RefusedByPeer(reason)),
         response => Ok(response),
@@ -115,15 +118,17 @@ impl Link {
         request: &PeerRequest,
         ttl: Duration,
     ) -> Result<PeerResponse, TransportError> {
+        // Encoded once, before dialling: an oversized request fails here, not on the wire.
+        let body = encode(request)?;
         let attempt = async {
             if let Some(mut stream) = self.stream.take()
-                && let Ok(response) = exchange(&mut stream, request).await
+                && let Ok(response) = exchange(&mut stream, &body).await
             {
                 self.stream = Some(stream);
                 return Ok(response);
             }
             let mut stream = self.shared.dial(&self.node).await?;
-            let response = exchange(&mut stream, request).await?;
+            let response = exchange(&mut stream, &body).await?;
             self.stream = Some(stream);
             Ok(response)
         };
@@ -149,6 +154,10 @@ impl PeerConnection {
         err: TransportError,
     ) -> RPCError<u64, PeerNode, E> {
         match err {
+            // openraft halves the batch and retries; a single entry that large cannot be sent.
+            TransportError::FrameTooLarge { .. } if action == RPCTypes::AppendEntries => {
+                RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(self.entries_hint))
+            }
             TransportError::Timeout(timeout) => RPCError::Timeout(Timeout {
                 action,
                 id: self.link.shared.node_id,
@@ -182,6 +191,7 @@ impl RaftNetwork<ClusterTypes> for PeerConnection {
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, PeerNode, RaftError<u64>>> {
         let action = RPCTypes::AppendEntries;
+        self.entries_hint = (rpc.entries.len() as u64 / 2).max(1);
         match self
             .call(&PeerRequest::AppendEntries(rpc), option.hard_ttl())
             .await

@@ -20,6 +20,10 @@ use tokio_rustls::{TlsAcceptor, server::TlsStream};
 /// Connections served at once; a flood beyond this is dropped before TLS.
 pub const MAX_CONNECTIONS: usize = 256;
 
+/// An authenticated connection with no request for this long is closed (Raft's heartbeats
+/// keep its connections busy; an idle gossip link is re-dialled when needed).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Receives gossiped raw transactions (EIP-2718 bytes) from authenticated peers. Called on a
 /// blocking thread, one batch at a time per connection.
 pub type TransactionSink = Arc<dyn Fn(Vec<Bytes>) + Send + Sync>;
@@ -88,7 +92,11 @@ async fn serve_connection(
     handler: &PeerHandler,
 ) -> Result<(), TransportError> {
     loop {
-        let request = match read_frame::<_, PeerRequest>(&mut tls).await {
+        let next = tokio::time::timeout(IDLE_TIMEOUT, read_frame::<_, PeerRequest>(&mut tls));
+        let Ok(next) = next.await else {
+            return Err(TransportError::Timeout(IDLE_TIMEOUT));
+        };
+        let request = match next {
             Ok(request) => request,
             Err(TransportError::Closed) => return Ok(()),
             Err(err) => {
