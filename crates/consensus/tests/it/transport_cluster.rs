@@ -2,7 +2,7 @@
 //! proofs, `--tee none` certificates): they elect a leader by vote RPCs, replicate a block by
 //! append_entries, and gossip transactions to each other.
 
-use crate::transport_support::{NetNode, eventually, genesis, keys, members_only};
+use crate::transport_support::{NetNode, eventually, fast_config, genesis, keys, members_only};
 use alloy_consensus::{SignableTransaction, TxEip1559};
 use alloy_network::TxSignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -177,6 +177,94 @@ async fn three_validators_elect_replicate_and_gossip_over_tls() {
     .await
     .unwrap_err();
     assert!(matches!(err, RPCError::Unreachable(_)), "{err:?}");
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+/// A node joining after the others purged their log catches up from a snapshot sent in
+/// install_snapshot chunks over the transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_learner_catches_up_from_a_snapshot_over_tls() {
+    let keys = keys();
+    let all: Vec<Address> = keys[..3].iter().map(|k| k.address()).collect();
+    let genesis = genesis(&all[..2]);
+    let config = fast_config(Some(3));
+    let mut nodes = Vec::new();
+    for key in &keys[..3] {
+        let identity = PeerIdentity::self_signed(key.clone()).unwrap();
+        let policy = members_only(&all);
+        nodes.push(
+            NetNode::start_with(&genesis, key.clone(), identity, policy, config.clone()).await,
+        );
+    }
+    let peer = |i: usize| PeerNode {
+        address: all[i],
+        cluster: nodes[i].addr.to_string(),
+        rpc: String::new(),
+    };
+    let voters: BTreeMap<u64, PeerNode> = (0..2).map(|i| (nodes[i].id, peer(i))).collect();
+    nodes[0].raft.initialize(voters).await.unwrap();
+    let leader = nodes[0]
+        .raft
+        .wait(Some(Duration::from_secs(10)))
+        .metrics(|m| m.current_leader.is_some(), "leader")
+        .await
+        .unwrap()
+        .current_leader
+        .unwrap();
+    let leader_node = nodes.iter().find(|n| n.id == leader).unwrap();
+    let mut hashes = Vec::new();
+    for nonce in 0..8 {
+        let tx = transfer(&keys[8], nonce);
+        hashes.push(*tx.inner().tx_hash());
+        admit(leader_node, &tx);
+        let hash = hashes[hashes.len() - 1];
+        eventually("mined", || {
+            leader_node
+                .chain
+                .head()
+                .reader
+                .tx_location(&hash)
+                .unwrap()
+                .is_some()
+        })
+        .await;
+    }
+    eventually("log purged", || {
+        leader_node
+            .raft
+            .metrics()
+            .borrow()
+            .purged
+            .is_some_and(|p| p.index > 3)
+    })
+    .await;
+
+    leader_node
+        .raft
+        .add_learner(nodes[2].id, peer(2), true)
+        .await
+        .unwrap();
+    let learner = &nodes[2];
+    for hash in &hashes {
+        eventually("learner caught up", || {
+            learner
+                .chain
+                .head()
+                .reader
+                .tx_location(hash)
+                .unwrap()
+                .is_some()
+        })
+        .await;
+    }
+    let snapshot = learner.raft.metrics().borrow().snapshot;
+    assert!(snapshot.is_some(), "the learner installed no snapshot");
+    assert_eq!(
+        learner.chain.head().header.hash_slow(),
+        leader_node.chain.head().header.hash_slow()
+    );
     for node in nodes {
         node.stop().await;
     }

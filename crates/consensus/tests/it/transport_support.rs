@@ -7,7 +7,7 @@ use cloister_chain::{BlockProducer, Chain, ProducerConfig, SealMode};
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
 use cloister_consensus::{
     ChainStateMachine, ClusterRaft, LocalBlocks, LogStore, RaftBlockSink, node_id_of,
-    openraft::Config,
+    openraft::{Config, SnapshotPolicy},
     transport::{PeerHandler, PeerIdentity, PeerNetwork, PeerPolicy, PeerTransport},
 };
 use cloister_primitives::{Address, Bytes};
@@ -43,13 +43,20 @@ pub fn members_only(members: &[Address]) -> PeerPolicy {
     PeerPolicy::new(Arc::new(move |a: &Address| members.contains(a)), None)
 }
 
-pub fn fast_config() -> Arc<Config> {
-    let config = Config {
+/// Raft timings for fast scenarios; with `snapshot_every`, a snapshot every that many entries
+/// and the log it covers purged at once.
+pub fn fast_config(snapshot_every: Option<u64>) -> Arc<Config> {
+    let mut config = Config {
         heartbeat_interval: 100,
         election_timeout_min: 400,
         election_timeout_max: 800,
         ..Default::default()
     };
+    if let Some(every) = snapshot_every {
+        config.snapshot_policy = SnapshotPolicy::LogsSinceLast(every);
+        config.max_in_snapshot_log_to_keep = 0;
+        config.purge_batch_size = 1;
+    }
     Arc::new(config.validate().unwrap())
 }
 
@@ -76,6 +83,16 @@ impl NetNode {
         identity: PeerIdentity,
         policy: PeerPolicy,
     ) -> Self {
+        Self::start_with(genesis, key, identity, policy, fast_config(None)).await
+    }
+
+    pub async fn start_with(
+        genesis: &str,
+        key: PrivateKeySigner,
+        identity: PeerIdentity,
+        policy: PeerPolicy,
+        config: Arc<Config>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data_key = [5u8; 32];
         let store = Store::open_encrypted(dir.path(), &data_key).unwrap();
@@ -92,7 +109,7 @@ impl NetNode {
         let sm = ChainStateMachine::new(chain.clone(), Some(pool.clone()), local.clone());
         let transport = PeerTransport::new(identity, policy).unwrap();
         let network = transport.network();
-        let raft = ClusterRaft::new(id, fast_config(), network.clone(), log, sm)
+        let raft = ClusterRaft::new(id, config, network.clone(), log, sm)
             .await
             .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
