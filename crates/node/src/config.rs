@@ -44,6 +44,8 @@ pub struct NodeConfig {
     pub plain_http: bool,
     /// Collateral (JSON) served beside the quote by `cloister_attestation`.
     pub attestation_collateral: Option<PathBuf>,
+    /// Membership of a validator cluster (`None`: a single validator, no cluster port).
+    pub cluster: Option<crate::cluster::ClusterConfig>,
 }
 
 /// The attester backend.
@@ -122,6 +124,7 @@ impl NodeConfig {
             tls: TlsSource::Auto,
             plain_http: false,
             attestation_collateral: None,
+            cluster: None,
         }
     }
 
@@ -172,6 +175,9 @@ pub enum NodeError {
     /// Configuration is inconsistent.
     #[error("config: {0}")]
     Config(String),
+    /// The cluster side could not start (bad membership, port taken, Raft refused).
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// The datadir holds no chain and no genesis was given.
     #[error(
         "datadir {0} is not initialised: run `cloister init --genesis FILE --datadir DIR` or start with --dev"

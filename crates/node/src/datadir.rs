@@ -4,7 +4,7 @@
 
 use crate::{NodeError, config::TeeMode};
 use cloister_storage::{DB_FILE, StorageError, Store};
-use cloister_tee::{KeyFileSealer, SealPolicy, Sealer, SgxSealer};
+use cloister_tee::{DataKey, KeyFileSealer, SealPolicy, Sealer, SgxSealer};
 use std::path::Path;
 
 /// The sealer for `tee`.
@@ -19,6 +19,15 @@ fn sealer(tee: TeeMode) -> Result<Box<dyn Sealer>, NodeError> {
 
 /// Opens (or creates) the store in `datadir`.
 pub fn open_store(datadir: &Path, tee: TeeMode) -> Result<Store, NodeError> {
+    open_store_with_key(datadir, tee).map(|(store, _)| store)
+}
+
+/// Opens (or creates) the store in `datadir`, with the data key it is encrypted under (`None`
+/// for an old plaintext datadir), so the node's other files can use the same key.
+pub fn open_store_with_key(
+    datadir: &Path,
+    tee: TeeMode,
+) -> Result<(Store, Option<DataKey>), NodeError> {
     std::fs::create_dir_all(datadir).map_err(|e| NodeError::Storage(StorageError::Io(e)))?;
     if datadir.join(DB_FILE).exists() {
         match Store::open(datadir) {
@@ -28,7 +37,7 @@ pub fn open_store(datadir: &Path, tee: TeeMode) -> Result<Store, NodeError> {
                     datadir = %datadir.display(),
                     "this datadir was written without encryption at rest; it stays readable on disk"
                 );
-                return Ok(store);
+                return Ok((store, None));
             }
             Err(StorageError::Encrypted) => {}
             Err(other) => return Err(other.into()),
@@ -37,5 +46,6 @@ pub fn open_store(datadir: &Path, tee: TeeMode) -> Result<Store, NodeError> {
     let key = sealer(tee)?
         .data_key(datadir)
         .map_err(|e| NodeError::Tee(e.to_string()))?;
-    Ok(Store::open_encrypted(datadir, key.as_bytes())?)
+    let store = Store::open_encrypted(datadir, key.as_bytes())?;
+    Ok((store, Some(key)))
 }

@@ -3,6 +3,7 @@
 //! binary use to find and stop it.
 
 mod cloister_api;
+mod cluster;
 mod config;
 mod datadir;
 mod guard;
@@ -10,7 +11,9 @@ mod import;
 mod security;
 
 pub use cloister_api::{Attestation, CloisterApiServer, CloisterRpc, WhoAmI};
+pub use cloister_consensus::PeerNode;
 pub use cloister_rpc_filter::FilterConfig;
+pub use cluster::ClusterConfig;
 pub use config::{NodeConfig, NodeError, RpcOptions, TeeMode, TlsSource};
 pub use datadir::open_store;
 pub use import::{ImportSummary, import_file};
@@ -41,6 +44,7 @@ pub struct NodeHandle {
     pub dev_accounts: Vec<PrivateKeySigner>,
     shutdown: watch::Sender<bool>,
     producer: Option<JoinHandle<()>>,
+    cluster: Option<cluster::ClusterNode>,
     rpc: cloister_rpc::ServerHandle,
     engine: Option<cloister_rpc::ServerHandle>,
 }
@@ -54,6 +58,9 @@ impl NodeHandle {
     /// Stops the producer (after the block in progress commits) and the RPC server.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
+        if let Some(cluster) = self.cluster.take() {
+            cluster.stop().await;
+        }
         if let Some(producer) = self.producer.take() {
             let _ = producer.await;
         }
@@ -79,7 +86,7 @@ pub fn init(
 /// Starts a node.
 pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     config.validate()?;
-    let store = open_store(&config.datadir, config.tee)?;
+    let (store, data_key) = datadir::open_store_with_key(&config.datadir, config.tee)?;
     let stored_json = store.reader()?.genesis_json()?;
     let genesis_json = match (stored_json, config.dev) {
         // A dev datadir keeps the genesis (and its timestamp) it was created with.
@@ -107,15 +114,36 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     };
     let validator = validator_key(&config, &spec, &dev_keys)?;
     let is_validator = validator.is_some();
+    let cluster_key = validator.clone();
     let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
     let pool = Arc::new(TxPool::new(PoolConfig {
         chain_id: spec.chain_id(),
         ..Default::default()
     }));
 
+    let cluster_node = match (&config.cluster, cluster_key) {
+        (Some(cluster_config), Some(key)) => Some(
+            cluster::start(
+                cluster_config,
+                &config.datadir,
+                data_key.as_ref().map(|k| k.as_bytes()),
+                chain.clone(),
+                pool.clone(),
+                key,
+            )
+            .await?,
+        ),
+        (Some(_), None) => {
+            return Err(NodeError::Cluster(
+                "a cluster node needs its validator key".into(),
+            ));
+        }
+        (None, _) => None,
+    };
+
     let (shutdown, shutdown_rx) = watch::channel(false);
     let producer = is_validator.then(|| {
-        let producer = BlockProducer::new(
+        let mut producer = BlockProducer::new(
             chain.clone(),
             pool.clone(),
             ProducerConfig {
@@ -123,6 +151,11 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                 max_txs_per_block: config.max_txs_per_block,
             },
         );
+        // In a cluster only the leader builds, and its blocks commit through Raft.
+        if let Some(node) = &cluster_node {
+            let (sink, gate) = cluster::producer_parts(node);
+            producer = producer.with_sink(sink).with_gate(gate);
+        }
         tokio::spawn(producer.run(shutdown_rx))
     });
 
@@ -204,6 +237,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         dev_accounts: dev_keys,
         shutdown,
         producer,
+        cluster: cluster_node,
         rpc: server.handle,
         engine: engine.map(|e| e.handle),
     })

@@ -2,6 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
+mod cluster_nodes;
 mod common;
 mod confidential_matrix;
 mod contract_rule;
