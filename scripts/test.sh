@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: every crate's unit and integration tests (including the
-# conformance runners: Ethereum blockchain and state tests, and the hive rpc-compat replay),
-# then the end-to-end suite with real clients (ethers, viem, solc-js, OpenZeppelin, cast)
-# against a Cloister dev node and against anvil. First: the Occlum dependency check.
+# conformance runners: Ethereum blockchain and state tests, EIP-7610 collision cases, the hive
+# rpc-compat replay, openraft's storage suite and the in-process cluster scenarios), then the
+# end-to-end suites with real clients (ethers, viem, web3.js, web3.py, solc-js, OpenZeppelin,
+# cast) against a Cloister dev node, anvil, and a confidential chain over TLS through a
+# personal URL. First: the Occlum dependency check.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cloister-target}"
