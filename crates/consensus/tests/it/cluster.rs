@@ -62,11 +62,6 @@ fn genesis(validators: &[Address]) -> String {
     genesis.to_string()
 }
 
-async fn start_node(router: &Router, genesis: &str, key: PrivateKeySigner) -> TestNode {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    restart_node(router, genesis, key, dir, raft_config(None)).await
-}
-
 /// Starts (or starts again) the node whose datadir is `dir`.
 async fn restart_node(
     router: &Router,
@@ -266,27 +261,8 @@ fn check_histories(nodes: &[&TestNode], acknowledged: &[B256], validators: &[Add
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_isolation_loses_nothing_and_the_cluster_converges() {
     let keys = keys();
-    let validators: Vec<Address> = keys[..3].iter().map(|k| k.address()).collect();
-    let genesis = genesis(&validators);
     let router = Router::default();
-    let mut nodes = Vec::new();
-    for key in &keys[..3] {
-        nodes.push(start_node(&router, &genesis, key.clone()).await);
-    }
-    let members: BTreeMap<u64, PeerNode> = nodes
-        .iter()
-        .zip(&validators)
-        .map(|(node, address)| {
-            (
-                node.id,
-                PeerNode {
-                    address: *address,
-                    ..Default::default()
-                },
-            )
-        })
-        .collect();
-    nodes[0].raft.initialize(members).await.unwrap();
+    let (nodes, _genesis, validators) = three_validators(&router, raft_config(None)).await;
 
     let sender = &keys[5];
     let mut acknowledged = Vec::new();
@@ -331,8 +307,16 @@ async fn leader_isolation_loses_nothing_and_the_cluster_converges() {
     submit(std::slice::from_ref(cut), std::slice::from_ref(&lonely));
     tokio::time::sleep(Duration::from_millis(500)).await;
     for node in &nodes {
-        let found = node.chain.head().reader.tx_location(lonely.inner().tx_hash()).unwrap();
-        assert!(found.is_none(), "a leader without a quorum committed a block");
+        let found = node
+            .chain
+            .head()
+            .reader
+            .tx_location(lonely.inner().tx_hash())
+            .unwrap();
+        assert!(
+            found.is_none(),
+            "a leader without a quorum committed a block"
+        );
     }
     acknowledged.extend(hashes);
     check_histories(&rest, &acknowledged, &validators);
