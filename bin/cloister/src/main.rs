@@ -233,6 +233,7 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         tls,
         plain_http: args.http,
         attestation_collateral: args.attestation_collateral,
+        cluster: None,
         datadir: datadir.clone(),
         host: args.host,
         port: args.port,
