@@ -24,8 +24,5 @@ pub use executor::{
 pub use has_storage::{HasStorage, HasStorageRef};
 pub use state_db::{StateDb, StateDbError};
 
-/// alloy-evm's factory, without EIP-7610's storage check: kept only until every caller has
-/// moved to [`CloisterEvmFactory`].
-pub use alloy_evm::eth::EthEvmFactory;
 pub use alloy_evm::{Evm, EvmEnv, EvmFactory};
 pub use revm::database::{BundleAccount, BundleState, State};

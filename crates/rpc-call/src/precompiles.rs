@@ -5,8 +5,8 @@
 //! address is still warm, and the address a precompile was moved to is cold until touched.
 //! revm warms whatever its precompile map holds, hence this provider.
 
-use alloy_evm::{Database, EvmEnv, EvmFactory, eth::EthEvm, precompiles::PrecompilesMap};
-use cloister_evm::EthEvmFactory;
+use alloy_evm::{Database, EvmEnv, precompiles::PrecompilesMap};
+use cloister_evm::{CloisterEvm, CloisterEvmFactory, HasStorage};
 use revm::{
     Inspector,
     context::{Cfg, ContextTr},
@@ -16,8 +16,8 @@ use revm::{
     primitives::{Address, AddressSet},
 };
 
-/// revm's EVM over `DB` with `I` watching, precompiles as geth has them.
-pub(crate) type CallEvm<DB, I> = EthEvm<DB, I, GethPrecompiles>;
+/// Cloister's EVM (EIP-7610 included) over `DB` with `I` watching, precompiles as geth has them.
+pub(crate) type CallEvm<DB, I> = CloisterEvm<DB, I, GethPrecompiles>;
 
 /// The precompiles calls reach (overridable), and the fork's own addresses, warm at the start
 /// of every transaction whatever the overrides did.
@@ -75,13 +75,13 @@ where
 /// An EVM for `env` over `db`, with `inspector` invoked, precompiles as geth has them.
 pub(crate) fn create_evm<DB, I>(db: DB, env: EvmEnv, inspector: I) -> CallEvm<DB, I>
 where
-    DB: Database,
+    DB: Database + HasStorage,
     I: Inspector<alloy_evm::eth::EthEvmContext<DB>>,
 {
     let precompiles = GethPrecompiles::new(env.cfg_env.spec);
-    let inner = EthEvmFactory::default()
+    let inner = CloisterEvmFactory
         .create_evm_with_inspector(db, env, inspector)
         .into_inner()
         .with_precompiles(precompiles);
-    EthEvm::new(inner, true)
+    CloisterEvm::new(inner, true)
 }

@@ -4,8 +4,8 @@
 //! after transactions `0..i`.
 
 use crate::DebugError;
-use alloy_evm::{Evm, EvmEnv, EvmFactory, FromRecoveredTx, block::SystemCaller};
-use cloister_evm::{EthEvmFactory, State, StateDb, evm_env};
+use alloy_evm::{Evm, EvmEnv, FromRecoveredTx, block::SystemCaller};
+use cloister_evm::{CloisterEvmFactory, State, StateDb, evm_env};
 use cloister_primitives::{B256, Header, RecoveredTx};
 use cloister_rpc::RpcContext;
 use revm::{
@@ -54,7 +54,7 @@ impl BlockReplay {
         let env = evm_env(spec, &block.header);
         let mut state = replay_state(parent.db);
         {
-            let mut evm = EthEvmFactory::default().create_evm(&mut state, env.clone());
+            let mut evm = CloisterEvmFactory.create_evm(&mut state, env.clone());
             SystemCaller::new(spec.as_ref())
                 .apply_pre_execution_changes(&block.header, &mut evm)
                 .map_err(|err| DebugError::Replay {
@@ -77,7 +77,7 @@ impl BlockReplay {
         while self.next < index.min(self.transactions.len()) {
             let tx_env = self.tx_env(self.next);
             let block = self.header.number;
-            let mut evm = EthEvmFactory::default().create_evm(&mut self.state, self.env.clone());
+            let mut evm = CloisterEvmFactory.create_evm(&mut self.state, self.env.clone());
             evm.transact_commit(tx_env)
                 .map_err(|err| replay_error(block, err))?;
             self.next += 1;
@@ -100,7 +100,7 @@ impl BlockReplay {
             .unwrap_or_default();
         let block = self.header.number;
         let outcome: ResultAndState = {
-            let mut evm = EthEvmFactory::default().create_evm_with_inspector(
+            let mut evm = CloisterEvmFactory.create_evm_with_inspector(
                 &mut self.state,
                 self.env.clone(),
                 &mut *inspector,

@@ -7,7 +7,7 @@ use crate::{
     tracer,
 };
 use alloy_evm::{
-    Evm, EvmFactory,
+    Evm,
     overrides::{apply_block_overrides, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
@@ -15,7 +15,7 @@ use alloy_rpc_types_eth::{BlockId, TransactionRequest};
 use alloy_rpc_types_trace::geth::{
     GethDebugTracingCallOptions, GethDebugTracingOptions, GethTrace, TraceResult,
 };
-use cloister_evm::{EthEvmFactory, evm_env};
+use cloister_evm::{CloisterEvmFactory, evm_env};
 use cloister_primitives::B256;
 use cloister_rpc::RpcContext;
 use revm::context::{TxEnv, result::EVMError};
@@ -115,11 +115,8 @@ pub(crate) fn call(
         .try_into_tx_env(&env)
         .map_err(|err| DebugError::InvalidRequest(err.to_string()))?;
     let outcome = {
-        let mut evm = EthEvmFactory::default().create_evm_with_inspector(
-            &mut state,
-            env.clone(),
-            &mut inspector,
-        );
+        let mut evm =
+            CloisterEvmFactory.create_evm_with_inspector(&mut state, env.clone(), &mut inspector);
         evm.transact(tx_env.clone()).map_err(|err| match err {
             EVMError::Transaction(invalid) => DebugError::InvalidTransaction(invalid.to_string()),
             EVMError::Header(invalid) => DebugError::InvalidTransaction(invalid.to_string()),

@@ -65,5 +65,6 @@ const LOAD_SLOT_ONE: &str = "0x60015460005260206000f3";
 const CONTRACT: &str = "0xc200000000000000000000000000000000000000";
 
 mod call;
+mod collision;
 mod confidential;
 mod simulate;

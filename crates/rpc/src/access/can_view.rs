@@ -2,9 +2,9 @@
 //! read-only, at the head, with a gas cap. Anything but a clean `true` denies (fail closed).
 
 use crate::RpcContext;
-use alloy_evm::{Evm, EvmFactory};
+use alloy_evm::Evm;
 use alloy_sol_types::{SolCall, sol};
-use cloister_evm::{EthEvmFactory, State, evm_env};
+use cloister_evm::{CloisterEvmFactory, State, evm_env};
 use cloister_primitives::{Address, B256, primitives::TxKind};
 use revm::context::{TxEnv, result::ExecutionResult};
 
@@ -44,7 +44,7 @@ pub(super) fn ask(
         chain_id: Some(ctx.chain.spec().chain_id()),
         ..Default::default()
     };
-    let mut evm = EthEvmFactory::default().create_evm(&mut state, env);
+    let mut evm = CloisterEvmFactory.create_evm(&mut state, env);
     let outcome = match evm.transact(tx) {
         Ok(outcome) => outcome,
         Err(err) => {
