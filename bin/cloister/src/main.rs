@@ -3,6 +3,7 @@
 
 mod attest;
 mod banner;
+mod devnet;
 
 use clap::{Parser, Subcommand};
 use cloister_node::{NodeConfig, TeeMode, TlsSource, init, launch};
@@ -42,13 +43,21 @@ enum Command {
     /// Check a node's attestation (RA-TLS).
     #[command(subcommand)]
     Attest(attest::AttestCommand),
+    /// A local consortium network for development.
+    #[command(subcommand)]
+    Devnet(devnet::DevnetCommand),
 }
 
 #[derive(Debug, clap::Args)]
 struct NodeArgs {
     /// Single-validator dev chain with ten prefunded accounts (like anvil).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     dev: bool,
+    /// Run the node a `node.toml` describes (a cluster validator or read replica); the file
+    /// gives datadir, key, RPC and cluster settings, and the flags below other than
+    /// --tokio-* are not used.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Interface for HTTP and WebSocket RPC.
     #[arg(long, env = "CLOISTER_HOST", default_value = "127.0.0.1")]
     host: IpAddr,
@@ -187,7 +196,9 @@ async fn run(cli: Cli) -> eyre::Result<()> {
             );
             Ok(())
         }
+        Command::Node(args) if args.config.is_some() => run_configured_node(args).await,
         Command::Node(args) => run_node(args).await,
+        Command::Devnet(command) => devnet::run(command),
         Command::Attest(command) => {
             if attest::run(command).await? {
                 Ok(())
@@ -234,6 +245,9 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         plain_http: args.http,
         attestation_collateral: args.attestation_collateral,
         cluster: None,
+        node_key: None,
+        unlock_dev_accounts: false,
+        simulated_mrenclave: None,
         datadir: datadir.clone(),
         host: args.host,
         port: args.port,
@@ -259,9 +273,45 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
     };
     let node = launch(config).await?;
     banner::print(&node, &datadir);
-    tokio::signal::ctrl_c().await?;
+    wait_for_stop().await?;
     eprintln!("shutting down");
     node.stop().await;
+    Ok(())
+}
+
+/// `cloister node --config FILE`: initialises the datadir from the file's genesis on first
+/// start, then runs the node until Ctrl-C or SIGTERM.
+async fn run_configured_node(args: NodeArgs) -> eyre::Result<()> {
+    let Some(path) = args.config else {
+        eyre::bail!("--config FILE is required here");
+    };
+    if std::env::var("CLOISTER_TEE").is_ok_and(|v| v == "occlum") {
+        eyre::bail!(
+            "inside the enclave the node runs from its measured arguments, not a config file"
+        );
+    }
+    let (config, genesis) = cloister_node::NodeFile::read(&path)?.node_config(&path)?;
+    if let Some(genesis) = genesis {
+        let json = std::fs::read_to_string(&genesis)
+            .map_err(|e| eyre::eyre!("cannot read {}: {e}", genesis.display()))?;
+        cloister_node::init_sealed(&config.datadir, &json, config.tee)?;
+    }
+    let datadir = config.datadir.clone();
+    let node = launch(config).await?;
+    banner::print(&node, &datadir);
+    wait_for_stop().await?;
+    eprintln!("shutting down");
+    node.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what process managers and test harnesses send).
+async fn wait_for_stop() -> eyre::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        ctrl_c = tokio::signal::ctrl_c() => ctrl_c?,
+        _ = term.recv() => {}
+    }
     Ok(())
 }
 

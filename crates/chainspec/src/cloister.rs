@@ -26,6 +26,10 @@ pub struct CloisterConfig {
     /// verifiers (`cloister attest verify --genesis`) accept a quote only if one entry matches.
     #[serde(alias = "allowed_measurements", skip_serializing_if = "Vec::is_empty")]
     pub allowed_measurements: Vec<AllowedMeasurement>,
+    /// Non-validator nodes (read replicas) admitted to the cluster as learners once they
+    /// attest; they receive every block and vote on nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub followers: Vec<Address>,
 }
 
 /// One allowed enclave: by MRENCLAVE (exact build), by MRSIGNER and product id (any build the

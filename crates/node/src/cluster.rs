@@ -2,26 +2,53 @@
 //! transport, transaction gossip, and the production gate. Absent on a single validator
 //! (`--dev`), which commits its own blocks with no cluster port.
 
-use crate::NodeError;
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{Chain, SnapshotAccounts};
 use cloister_consensus::{
     ChainStateMachine, ClusterRaft, LocalBlocks, LogStore, PeerNode, RaftBlockSink, node_id_of,
     openraft::{Config, SnapshotPolicy},
-    transport::{PeerHandler, PeerIdentity, PeerNetwork, PeerPolicy, PeerTransport},
+    transport::{
+        PeerAttestation, PeerHandler, PeerIdentity, PeerNetwork, PeerPolicy, PeerTransport,
+        TransportError,
+    },
 };
 use cloister_primitives::{Address, Bytes, Decodable2718, TxEnvelope, recover_parallel};
 use cloister_storage::RaftLogDb;
+use cloister_tee::RaTlsIdentity;
 use cloister_txpool::{AdmissionContext, TxPool};
 use std::{collections::BTreeMap, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
+/// What this node is in its cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterRole {
+    /// Votes, and seals blocks while it leads.
+    #[default]
+    Validator,
+    /// A read replica: a learner that receives every block, votes on nothing, serves RPC.
+    Follower,
+}
+
+impl ClusterRole {
+    /// `validator` or `follower`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validator => "validator",
+            Self::Follower => "follower",
+        }
+    }
+}
+
 /// How this node joins its cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
+    /// Validator or read replica.
+    pub role: ClusterRole,
     /// Where the cluster port listens.
     pub listen: SocketAddr,
-    /// Every validator of the cluster, this node included: key, cluster address, RPC URL.
+    /// The nodes this one talks to: every validator (this node included, when it is one) with
+    /// its key, cluster address and RPC URL.
     pub peers: Vec<PeerNode>,
     /// Raft heartbeat.
     pub heartbeat: Duration,
@@ -32,9 +59,10 @@ pub struct ClusterConfig {
 }
 
 impl ClusterConfig {
-    /// Default timings for `peers`, listening on `listen`.
+    /// Default timings for a validator among `peers`, listening on `listen`.
     pub fn new(listen: SocketAddr, peers: Vec<PeerNode>) -> Self {
         Self {
+            role: ClusterRole::Validator,
             listen,
             peers,
             heartbeat: Duration::from_millis(150),
@@ -44,10 +72,54 @@ impl ClusterConfig {
     }
 }
 
+/// Why the cluster side of a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// A configured peer, or this node, is neither a genesis validator nor a genesis follower.
+    #[error(
+        "{0} is not a member of this chain's genesis (validators or followers); joining needs governance"
+    )]
+    NotAdmitted(Address),
+    /// A follower's key is a validator's, or a validator runs as follower.
+    #[error("{address} is {actual} in genesis but configured as {configured}")]
+    WrongRole {
+        /// The key.
+        address: Address,
+        /// What genesis makes it.
+        actual: &'static str,
+        /// What the config file says.
+        configured: &'static str,
+    },
+    /// A cluster node without its key.
+    #[error("a cluster node needs its key (validator key or node key)")]
+    NoKey,
+    /// The Raft configuration is invalid.
+    #[error("raft configuration: {0}")]
+    RaftConfig(#[from] cloister_consensus::openraft::ConfigError),
+    /// Raft would not start (its log or state machine failed).
+    #[error("raft: {0}")]
+    Raft(String),
+    /// The cluster port could not be bound.
+    #[error("cluster port {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The TLS identity of the cluster port could not be made.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
 /// The running cluster side of a node.
 pub(crate) struct ClusterNode {
     pub raft: ClusterRaft,
     pub local: LocalBlocks,
+    pub role: ClusterRole,
+    pub transport: PeerTransport,
+    pub peers: Vec<PeerNode>,
+    pub listen: SocketAddr,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -71,8 +143,15 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// What the cluster port proves and demands: this node's RA-TLS identity and the chain's
+/// attestation rule (`None` with `--tee none`: key proofs only).
+pub(crate) struct ClusterAttestation {
+    pub identity: RaTlsIdentity,
+    pub peers: PeerAttestation,
+}
+
 /// Starts the Raft node, the transport and gossip. `data_key` encrypts `raft.redb` like the
-/// chain.
+/// chain; `key` is the validator key (or a follower's node key).
 pub(crate) async fn start(
     config: &ClusterConfig,
     datadir: &Path,
@@ -80,15 +159,32 @@ pub(crate) async fn start(
     chain: Arc<Chain>,
     pool: Arc<TxPool>,
     key: PrivateKeySigner,
-) -> Result<ClusterNode, NodeError> {
+    attestation: Option<ClusterAttestation>,
+) -> Result<ClusterNode, ClusterError> {
     let validators: Vec<Address> = chain.validators().to_vec();
+    let followers: Vec<Address> = chain
+        .spec()
+        .cloister()
+        .map(|c| c.followers.clone())
+        .unwrap_or_default();
     let me = key.address();
+    let actual = if validators.contains(&me) {
+        ClusterRole::Validator
+    } else if followers.contains(&me) {
+        ClusterRole::Follower
+    } else {
+        return Err(ClusterError::NotAdmitted(me));
+    };
+    if actual != config.role {
+        return Err(ClusterError::WrongRole {
+            address: me,
+            actual: actual.as_str(),
+            configured: config.role.as_str(),
+        });
+    }
     for peer in &config.peers {
-        if !validators.contains(&peer.address) {
-            return Err(NodeError::Cluster(format!(
-                "peer {} is not a validator of this chain's genesis (joining needs governance)",
-                peer.address
-            )));
+        if !validators.contains(&peer.address) && !followers.contains(&peer.address) {
+            return Err(ClusterError::NotAdmitted(peer.address));
         }
     }
     let id = node_id_of(&me);
@@ -99,27 +195,37 @@ pub(crate) async fn start(
         snapshot_policy: SnapshotPolicy::LogsSinceLast(config.snapshot_every),
         ..Default::default()
     }
-    .validate()
-    .map_err(|e| NodeError::Cluster(e.to_string()))?;
+    .validate()?;
 
-    let membership = validators.clone();
-    let policy = PeerPolicy::new(Arc::new(move |a: &Address| membership.contains(a)), None);
-    let identity = PeerIdentity::self_signed(key).map_err(|e| NodeError::Cluster(e.to_string()))?;
-    let transport =
-        PeerTransport::new(identity, policy).map_err(|e| NodeError::Cluster(e.to_string()))?;
+    let members: Vec<Address> = validators.iter().chain(&followers).copied().collect();
+    let (identity, peer_attestation) = match attestation {
+        Some(a) => (PeerIdentity::from_ra_tls(key, &a.identity), Some(a.peers)),
+        None => (PeerIdentity::self_signed(key)?, None),
+    };
+    let policy = PeerPolicy::new(
+        Arc::new(move |a: &Address| members.contains(a)),
+        peer_attestation,
+    );
+    let transport = PeerTransport::new(identity, policy)?;
     let network = transport.network();
     network.set_peers(config.peers.iter().filter(|p| p.address != me).cloned());
 
-    let log = LogStore::new(RaftLogDb::open(datadir, data_key)?);
+    let log = LogStore::new(
+        RaftLogDb::open(datadir, data_key).map_err(|e| ClusterError::Raft(e.to_string()))?,
+    );
     let local = LocalBlocks::default();
     let sm = ChainStateMachine::new(chain.clone(), Some(pool.clone()), local.clone());
     let raft = ClusterRaft::new(id, Arc::new(raft_config), network.clone(), log, sm)
         .await
-        .map_err(|e| NodeError::Cluster(e.to_string()))?;
+        .map_err(|e| ClusterError::Raft(e.to_string()))?;
 
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|e| NodeError::Cluster(format!("cluster port {}: {e}", config.listen)))?;
+        .map_err(|source| ClusterError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let listen = listener.local_addr().unwrap_or(config.listen);
     let handler = PeerHandler {
         raft: raft.clone(),
         on_transactions: gossip_sink(chain.clone(), pool.clone()),
@@ -130,20 +236,91 @@ pub(crate) async fn start(
     })];
     tasks.push(tokio::spawn(gossip_pending(pool, network.clone())));
 
-    // The first validator in genesis order starts the cluster; the others wait to be reached.
-    // Initialising an already initialised log is refused by openraft, harmlessly.
-    if validators.first() == Some(&me) && !raft.is_initialized().await.unwrap_or(true) {
-        let members: BTreeMap<u64, PeerNode> = config
-            .peers
-            .iter()
-            .map(|p| (node_id_of(&p.address), p.clone()))
-            .collect();
-        if let Err(err) = raft.initialize(members).await {
-            tracing::info!(target: "cloister::cluster", %err, "cluster already initialised");
+    match config.role {
+        ClusterRole::Validator => {
+            // The first validator in genesis order starts the cluster with every genesis
+            // validator as voter; the others wait to be reached. Initialising an already
+            // initialised log is refused by openraft, harmlessly.
+            if validators.first() == Some(&me) && !raft.is_initialized().await.unwrap_or(true) {
+                let voters: BTreeMap<u64, PeerNode> = config
+                    .peers
+                    .iter()
+                    .filter(|p| validators.contains(&p.address))
+                    .map(|p| (node_id_of(&p.address), p.clone()))
+                    .collect();
+                if let Err(err) = raft.initialize(voters).await {
+                    tracing::info!(target: "cloister::cluster", %err, "cluster already initialised");
+                }
+            }
+        }
+        ClusterRole::Follower => {
+            let me_node = config
+                .peers
+                .iter()
+                .find(|p| p.address == me)
+                .cloned()
+                .unwrap_or_else(|| PeerNode {
+                    address: me,
+                    cluster: listen.to_string(),
+                    rpc: String::new(),
+                });
+            let validators_to_ask: Vec<PeerNode> = config
+                .peers
+                .iter()
+                .filter(|p| validators.contains(&p.address))
+                .cloned()
+                .collect();
+            tasks.push(tokio::spawn(join_as_learner(
+                raft.clone(),
+                network.clone(),
+                validators_to_ask,
+                me_node,
+            )));
         }
     }
-    tracing::info!(target: "cloister::cluster", listen = %config.listen, peers = config.peers.len(), "cluster port listening");
-    Ok(ClusterNode { raft, local, tasks })
+    tracing::info!(target: "cloister::cluster", %listen, role = config.role.as_str(), peers = config.peers.len(), "cluster port listening");
+    Ok(ClusterNode {
+        raft,
+        local,
+        role: config.role,
+        transport,
+        peers: config.peers.clone(),
+        listen,
+        tasks,
+    })
+}
+
+/// Until the membership names this node, asks the validators in turn to add it as a learner
+/// (only the leader can; the others say so). Bounded by the node's life, paced at 1 s.
+async fn join_as_learner(
+    raft: ClusterRaft,
+    network: PeerNetwork,
+    validators: Vec<PeerNode>,
+    me: PeerNode,
+) {
+    let id = node_id_of(&me.address);
+    loop {
+        let known = raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .get_node(&id)
+            .is_some();
+        if known {
+            tracing::info!(target: "cloister::cluster", "admitted as a learner");
+            return;
+        }
+        for validator in &validators {
+            match network.request_join(validator, me.clone()).await {
+                Ok(()) => break,
+                Err(err) => {
+                    tracing::debug!(target: "cloister::cluster", via = %validator.address, %err, "join not taken");
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// The producer's gate and sink for this cluster node.

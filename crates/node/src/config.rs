@@ -46,6 +46,13 @@ pub struct NodeConfig {
     pub attestation_collateral: Option<PathBuf>,
     /// Membership of a validator cluster (`None`: a single validator, no cluster port).
     pub cluster: Option<crate::cluster::ClusterConfig>,
+    /// Key of a cluster node that is not a validator (a read replica), proven to its peers.
+    pub node_key: Option<B256>,
+    /// Sign `eth_sendTransaction` for the ten dev accounts outside `--dev` (a devnet).
+    pub unlock_dev_accounts: bool,
+    /// MRENCLAVE the simulated attester claims instead of the executable's hash (tests of
+    /// admission); refused with any other attester.
+    pub simulated_mrenclave: Option<B256>,
 }
 
 /// The attester backend.
@@ -125,6 +132,9 @@ impl NodeConfig {
             plain_http: false,
             attestation_collateral: None,
             cluster: None,
+            node_key: None,
+            unlock_dev_accounts: false,
+            simulated_mrenclave: None,
         }
     }
 
@@ -140,6 +150,16 @@ impl NodeConfig {
             .is_some_and(|t| t < Duration::from_millis(10))
         {
             return Err(NodeError::Config("block time must be at least 10ms".into()));
+        }
+        if self.simulated_mrenclave.is_some() && self.tee != TeeMode::Simulated {
+            return Err(NodeError::Config(
+                "a chosen simulated measurement needs --tee simulated (never on SGX)".into(),
+            ));
+        }
+        if self.dev && self.cluster.is_some() {
+            return Err(NodeError::Config(
+                "--dev is a single validator; a cluster node runs from its config file".into(),
+            ));
         }
         Ok(())
     }
@@ -177,7 +197,7 @@ pub enum NodeError {
     Config(String),
     /// The cluster side could not start (bad membership, port taken, Raft refused).
     #[error("cluster: {0}")]
-    Cluster(String),
+    Cluster(#[from] crate::cluster::ClusterError),
     /// The datadir holds no chain and no genesis was given.
     #[error(
         "datadir {0} is not initialised: run `cloister init --genesis FILE --datadir DIR` or start with --dev"

@@ -5,6 +5,7 @@
 mod cloister_api;
 mod cluster;
 mod config;
+mod config_file;
 mod datadir;
 mod guard;
 mod import;
@@ -13,10 +14,12 @@ mod security;
 pub use cloister_api::{Attestation, CloisterApiServer, CloisterRpc, WhoAmI};
 pub use cloister_consensus::PeerNode;
 pub use cloister_rpc_filter::FilterConfig;
-pub use cluster::ClusterConfig;
+pub use cluster::{ClusterConfig, ClusterError, ClusterRole};
 pub use config::{NodeConfig, NodeError, RpcOptions, TeeMode, TlsSource};
+pub use config_file::{ClusterSection, NodeFile, PeerSection, RpcSection, read_key, write_key};
 pub use datadir::open_store;
 pub use import::{ImportSummary, import_file};
+pub use security::enclave_rules;
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ChainError, ProducerConfig};
@@ -78,8 +81,18 @@ pub fn init(
     datadir: &std::path::Path,
     genesis_json: &str,
 ) -> Result<cloister_primitives::B256, NodeError> {
+    init_sealed(datadir, genesis_json, config::TeeMode::None)
+}
+
+/// [`init`] with the data key sealed by `tee`'s sealer (the one the node will run with).
+/// Initialising again with the same genesis changes nothing.
+pub fn init_sealed(
+    datadir: &std::path::Path,
+    genesis_json: &str,
+    tee: TeeMode,
+) -> Result<cloister_primitives::B256, NodeError> {
     let spec = ChainSpec::from_genesis_json(genesis_json)?;
-    let store = open_store(datadir, config::TeeMode::None)?;
+    let store = open_store(datadir, tee)?;
     Ok(Chain::init(&store, &spec, genesis_json)?)
 }
 
@@ -103,7 +116,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     };
     let spec = Arc::new(ChainSpec::from_genesis_json(&genesis_json)?);
 
-    let dev_keys: Vec<PrivateKeySigner> = if config.dev {
+    let dev_keys: Vec<PrivateKeySigner> = if config.dev || config.unlock_dev_accounts {
         dev_accounts()?
             .into_iter()
             .map(|(_, key)| PrivateKeySigner::from_bytes(&key))
@@ -114,7 +127,14 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     };
     let validator = validator_key(&config, &spec, &dev_keys)?;
     let is_validator = validator.is_some();
-    let cluster_key = validator.clone();
+    let cluster_key = match (&validator, &config.node_key) {
+        (Some(key), _) => Some(key.clone()),
+        (None, Some(bytes)) => {
+            Some(PrivateKeySigner::from_bytes(bytes).map_err(|e| NodeError::Key(e.to_string()))?)
+        }
+        (None, None) => None,
+    };
+    let (tls, attestation, ra_tls) = security::tls_identity(&config, &spec)?;
     let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
     let pool = Arc::new(TxPool::new(PoolConfig {
         chain_id: spec.chain_id(),
@@ -122,22 +142,25 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     }));
 
     let cluster_node = match (&config.cluster, cluster_key) {
-        (Some(cluster_config), Some(key)) => Some(
-            cluster::start(
-                cluster_config,
-                &config.datadir,
-                data_key.as_ref().map(|k| k.as_bytes()),
-                chain.clone(),
-                pool.clone(),
-                key,
+        (Some(cluster_config), Some(key)) => {
+            let attested = ra_tls.map(|identity| cluster::ClusterAttestation {
+                identity,
+                peers: cluster_attestation_rule(&spec),
+            });
+            Some(
+                cluster::start(
+                    cluster_config,
+                    &config.datadir,
+                    data_key.as_ref().map(|k| k.as_bytes()),
+                    chain.clone(),
+                    pool.clone(),
+                    key,
+                    attested,
+                )
+                .await?,
             )
-            .await?,
-        ),
-        (Some(_), None) => {
-            return Err(NodeError::Cluster(
-                "a cluster node needs its validator key".into(),
-            ));
         }
+        (Some(_), None) => return Err(cluster::ClusterError::NoKey.into()),
         (None, _) => None,
     };
 
@@ -168,7 +191,6 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     );
     rpc_context.policy = policy.clone();
     let ctx = Arc::new(rpc_context);
-    let (tls, attestation) = security::tls_identity(&config, &spec)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let rpc_config = config.rpc_config()?;
     let mut module = core_module(ctx.clone())?;
@@ -282,8 +304,8 @@ fn validator_key(
         (Some(bytes), _) => {
             Some(PrivateKeySigner::from_bytes(bytes).map_err(|e| NodeError::Key(e.to_string()))?)
         }
-        (None, Some(first)) => Some(first.clone()),
-        (None, None) => None,
+        (None, Some(first)) if config.dev => Some(first.clone()),
+        _ => None,
     };
     let Some(key) = key else { return Ok(None) };
     let validators: Vec<Address> = spec
@@ -294,6 +316,16 @@ fn validator_key(
         return Err(NodeError::NotAValidator(key.address()));
     }
     Ok(Some(key))
+}
+
+/// What a peer's RA-TLS certificate must prove on this chain: a quote whose measurement
+/// `cloister.allowedMeasurements` allows (simulated quotes only where `allowSimulatedTee`).
+fn cluster_attestation_rule(spec: &ChainSpec) -> cloister_consensus::transport::PeerAttestation {
+    let (rules, simulated) = spec
+        .cloister()
+        .map(|c| (security::enclave_rules(c), c.allow_simulated_tee))
+        .unwrap_or_default();
+    cloister_consensus::transport::PeerAttestation::new(rules, simulated)
 }
 
 /// Seconds since the epoch (0 if the clock is before it).

@@ -8,10 +8,12 @@ use crate::{
     cloister_api::Attestation,
     config::{TeeMode, TlsSource},
 };
-use cloister_chainspec::ChainSpec;
+use cloister_chainspec::{ChainSpec, CloisterConfig};
 use cloister_policy::{Policy, PolicyDocument};
 use cloister_rpc::TlsIdentity;
-use cloister_tee::{Attester, OcclumAttester, RaTlsIdentity, SimulatedAttester};
+use cloister_tee::{
+    Attester, EnclaveRule, Mr256, OcclumAttester, RaTlsIdentity, SimulatedAttester,
+};
 use std::sync::Arc;
 
 /// The policy a chain starts with: its genesis document, or permissive for a transparent chain.
@@ -34,11 +36,28 @@ fn subject_names(config: &NodeConfig) -> Vec<String> {
     names
 }
 
-/// The TLS identity of the RPC port (`None`: plain HTTP) and what `cloister_attestation` says.
-pub fn tls_identity(
-    config: &NodeConfig,
-    spec: &ChainSpec,
-) -> Result<(Option<TlsIdentity>, Attestation), NodeError> {
+/// The chain's allowed measurements as the quote verifier's rules.
+pub fn enclave_rules(cloister: &CloisterConfig) -> Vec<EnclaveRule> {
+    cloister
+        .allowed_measurements
+        .iter()
+        .map(|m| EnclaveRule {
+            mr_enclave: m.mrenclave.map(|v| Mr256::from(v.0)),
+            mr_signer: m.mrsigner.map(|v| Mr256::from(v.0)),
+            isv_prod_id: m.isv_prod_id,
+            min_isv_svn: m.isv_svn,
+        })
+        .collect()
+}
+
+/// The node's TLS and attestation: the RPC port's identity (`None`: plain HTTP), what
+/// `cloister_attestation` says, and the RA-TLS identity (with a TEE) that the cluster port
+/// presents too.
+pub type Identities = (Option<TlsIdentity>, Attestation, Option<RaTlsIdentity>);
+
+/// The TLS identity of the RPC port (`None`: plain HTTP), what `cloister_attestation` says, and
+/// the RA-TLS identity when there is an attester.
+pub fn tls_identity(config: &NodeConfig, spec: &ChainSpec) -> Result<Identities, NodeError> {
     let none = Attestation {
         kind: "none".into(),
         quote: None,
@@ -55,9 +74,12 @@ pub fn tls_identity(
                         .into(),
                 ));
             }
-            Some(Box::new(
-                SimulatedAttester::for_current_exe().map_err(|e| NodeError::Tee(e.to_string()))?,
-            ))
+            Some(Box::new(match config.simulated_mrenclave {
+                // Tests of admission need nodes that measure differently; simulation only.
+                Some(mr) => SimulatedAttester::new(mr.0),
+                None => SimulatedAttester::for_current_exe()
+                    .map_err(|e| NodeError::Tee(e.to_string()))?,
+            }))
         }
         TeeMode::Occlum => Some(Box::new(
             OcclumAttester::open().map_err(|e| NodeError::Tee(e.to_string()))?,
@@ -90,7 +112,7 @@ pub fn tls_identity(
             chain: identity.certificate_chain(),
             key: identity.private_key(),
         };
-        return Ok((Some(tls), attestation));
+        return Ok((Some(tls), attestation, Some(identity)));
     }
     match &config.tls {
         TlsSource::Files { cert, key } => Ok((
@@ -99,9 +121,10 @@ pub fn tls_identity(
                     .map_err(|e| NodeError::Tls(e.to_string()))?,
             ),
             none,
+            None,
         )),
-        TlsSource::Auto if plain_http_allowed(config, spec) => Ok((None, none)),
-        TlsSource::Auto => Ok((Some(generated(config)?), none)),
+        TlsSource::Auto if plain_http_allowed(config, spec) => Ok((None, none, None)),
+        TlsSource::Auto => Ok((Some(generated(config)?), none, None)),
     }
 }
 

@@ -203,6 +203,7 @@ fn expected_dev_genesis() -> DevGenesisFile {
             period_ms: None,
             policy: json!({ "mode": "permissive" }),
             allowed_measurements: Vec::new(),
+            followers: Vec::new(),
         },
         alloc: OrderedAlloc(alloc),
     }

@@ -28,6 +28,8 @@ pub enum PeerRequest {
     /// Raw signed transactions (EIP-2718 bytes) gossiped so that every pool holds them and a
     /// failover loses none.
     Transactions(Vec<Bytes>),
+    /// A node asks to be added as a learner (a read replica); must be the dialler's own key.
+    Join(crate::PeerNode),
 }
 
 impl PeerRequest {
@@ -39,6 +41,7 @@ impl PeerRequest {
             Self::Vote(_) => "vote",
             Self::InstallSnapshot(_) => "install_snapshot",
             Self::Transactions(_) => "transactions",
+            Self::Join(_) => "join",
         }
     }
 }
@@ -61,4 +64,7 @@ pub enum PeerResponse {
     InstallSnapshot(Result<InstallSnapshotResponse<u64>, RaftError<u64, InstallSnapshotError>>),
     /// Gossiped transactions were handed to the pool.
     TransactionsReceived,
+    /// The answer to a join: `Ok` once this node (the leader) added the learner, else why not
+    /// (e.g. not the leader: ask another).
+    Joined(Result<(), String>),
 }

@@ -56,6 +56,19 @@ impl PeerNetwork {
         self.gossip.broadcast(txs);
     }
 
+    /// Asks `via` (the leader, if it is one) to add `me` as a learner; `Err` says why not.
+    pub async fn request_join(&self, via: &PeerNode, me: PeerNode) -> Result<(), TransportError> {
+        let mut link = Link::new(Arc::clone(&self.shared), via.clone());
+        match link
+            .call(&PeerRequest::Join(me), Duration::from_secs(5))
+            .await?
+        {
+            PeerResponse::Joined(Ok(())) => Ok(()),
+            PeerResponse::Joined(Err(reason)) => Err(TransportError::RefusedByPeer(reason)),
+            _ => Err(TransportError::Unexpected("answer to a join")),
+        }
+    }
+
     /// The keys transactions are currently gossiped to.
     pub fn gossip_peers(&self) -> Vec<Address> {
         self.gossip.addresses()

@@ -8,7 +8,7 @@ use super::{
     message::{PeerRequest, PeerResponse},
 };
 use crate::ClusterRaft;
-use cloister_primitives::Bytes;
+use cloister_primitives::{Address, Bytes};
 use std::{fmt, sync::Arc};
 use tokio::{
     net::{TcpListener, TcpStream},
@@ -75,7 +75,7 @@ pub(crate) async fn serve(
                     let _ = tcp.set_nodelay(true);
                     if let Some((tls, address)) = auth.accept(&acceptor, tcp, socket).await {
                         tracing::debug!(target: "cloister::cluster", peer = %address, %socket, "peer connected");
-                        if let Err(err) = serve_connection(tls, &handler).await {
+                        if let Err(err) = serve_connection(tls, address, &handler).await {
                             tracing::debug!(target: "cloister::cluster", peer = %address, %err, "peer connection ended");
                         }
                     }
@@ -89,6 +89,7 @@ pub(crate) async fn serve(
 /// Answers requests until the peer hangs up or breaks the protocol.
 async fn serve_connection(
     mut tls: TlsStream<TcpStream>,
+    peer: Address,
     handler: &PeerHandler,
 ) -> Result<(), TransportError> {
     loop {
@@ -106,13 +107,14 @@ async fn serve_connection(
                 return Err(err);
             }
         };
-        let response = answer(request, handler).await?;
+        let response = answer(request, peer, handler).await?;
         write_frame(&mut tls, &response).await?;
     }
 }
 
 async fn answer(
     request: PeerRequest,
+    peer: Address,
     handler: &PeerHandler,
 ) -> Result<PeerResponse, TransportError> {
     Ok(match request {
@@ -131,6 +133,37 @@ async fn answer(
                 .map_err(|_| TransportError::Unexpected("transaction callback failed"))?;
             PeerResponse::TransactionsReceived
         }
+        PeerRequest::Join(node) => PeerResponse::Joined(join(node, peer, &handler.raft).await),
         PeerRequest::Hello(_) => return Err(TransportError::Unexpected("second hello")),
     })
+}
+
+/// Adds an authenticated peer as a learner when this node leads (its key already passed the
+/// membership and attestation checks of the handshake). A learner receives the log and votes on
+/// nothing; adding one already present changes nothing.
+async fn join(node: crate::PeerNode, peer: Address, raft: &ClusterRaft) -> Result<(), String> {
+    if node.address != peer {
+        return Err(format!("{peer} may only ask to join as itself"));
+    }
+    let id = crate::node_id_of(&node.address);
+    let metrics = raft.metrics().borrow().clone();
+    if metrics.current_leader != Some(metrics.id) {
+        return Err(match metrics.current_leader {
+            Some(leader) => format!("not the leader (node {leader:016x} is)"),
+            None => "no leader yet".into(),
+        });
+    }
+    if metrics
+        .membership_config
+        .membership()
+        .get_node(&id)
+        .is_some()
+    {
+        return Ok(());
+    }
+    tracing::info!(target: "cloister::cluster", node = %node.address, cluster = %node.cluster, "adding a learner");
+    raft.add_learner(id, node, false)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
