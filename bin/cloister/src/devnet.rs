@@ -153,6 +153,8 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
                 port: rpc_port(args, i),
                 http: !simulated,
                 cors: Vec::new(),
+                tls_cert: None,
+                tls_key: None,
             },
             cluster: ClusterSection {
                 listen: std::net::SocketAddr::new(args.host, cluster_port(args, i)),

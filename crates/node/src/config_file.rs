@@ -3,7 +3,7 @@
 //! so a devnet directory can be moved as a whole.
 
 use crate::{
-    NodeConfig, NodeError, PeerNode, RpcOptions, TeeMode,
+    NodeConfig, NodeError, PeerNode, RpcOptions, TeeMode, TlsSource,
     cluster::{ClusterConfig, ClusterRole},
 };
 use cloister_primitives::{Address, B256};
@@ -64,6 +64,12 @@ pub struct RpcSection {
     /// Origins browsers may call from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cors: Vec<String>,
+    /// PEM certificate chain of the RPC port (with `tls_key`; ignored with a TEE: RA-TLS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the RPC port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `[cluster]`
@@ -178,6 +184,19 @@ impl NodeFile {
             cors_origins: self.rpc.cors.clone(),
             ..RpcOptions::default()
         };
+        config.tls = match (&self.rpc.tls_cert, &self.rpc.tls_key) {
+            (Some(cert), Some(key)) => TlsSource::Files {
+                cert: resolve(cert),
+                key: resolve(key),
+            },
+            (None, None) => TlsSource::Auto,
+            _ => {
+                return Err(config_error(
+                    path,
+                    "rpc.tls_cert and rpc.tls_key go together",
+                ));
+            }
+        };
         config.tee = tee;
         config.simulated_mrenclave = self.simulated_mrenclave;
         config.unlock_dev_accounts = self.unlock_dev_accounts;
@@ -262,6 +281,8 @@ mod tests {
                 port: 8545,
                 http: true,
                 cors: vec![],
+                tls_cert: None,
+                tls_key: None,
             },
             cluster: ClusterSection {
                 listen: "127.0.0.1:9545".parse().unwrap(),
