@@ -36,14 +36,12 @@ const METADATA: &[&str] = &[
 const OPEN: &[&str] = &[
     "eth_gasPrice",
     "eth_maxPriorityFeePerGas",
-    "eth_feeHistory",
     "eth_blobBaseFee",
     "eth_baseFee",
     "eth_getCode",
     "eth_config",
     "eth_capabilities",
     "eth_coinbase",
-    "eth_sendRawTransaction",
     "eth_getUncleCountByBlockHash",
     "eth_getUncleCountByBlockNumber",
     "eth_getUncleByBlockHashAndIndex",
@@ -58,6 +56,10 @@ const OPEN: &[&str] = &[
 
 /// Methods that apply the policy to each item they return.
 const FILTERED: &[&str] = &[
+    // Reward percentiles over the transactions the caller may see.
+    "eth_feeHistory",
+    // Refusals quote the sender's nonce or balance only to callers who may see that account.
+    "eth_sendRawTransaction",
     "eth_accounts",
     "eth_getBalance",
     "eth_getTransactionCount",

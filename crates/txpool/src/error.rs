@@ -146,6 +146,23 @@ pub enum PoolError {
     StateRead(#[from] StateReadError),
 }
 
+impl PoolError {
+    /// The message for a caller who may not see the sender's account: geth's text up to the
+    /// colon (clients map "nonce too low" and "insufficient funds for gas * price + value" to
+    /// their own errors), without the sender's nonce, balance, pooled cost or pooled count that
+    /// the full message quotes. `None` when the full message quotes none of them.
+    pub fn without_account_state(&self) -> Option<&'static str> {
+        match self {
+            Self::NonceTooLow { .. } => Some("nonce too low"),
+            Self::InsufficientFunds { .. } | Self::InsufficientFundsWithQueued { .. } => {
+                Some("insufficient funds for gas * price + value")
+            }
+            Self::AccountLimitExceeded { .. } => Some("account limit exceeded"),
+            _ => None,
+        }
+    }
+}
+
 /// Why a transaction type is refused; the text follows geth's `ValidateTransaction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TxTypeRejection {
@@ -176,4 +193,49 @@ pub enum ConfigError {
         /// `max_total`.
         total: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PoolError;
+    use cloister_primitives::{Address, U256};
+
+    #[test]
+    fn without_account_state_keeps_geths_prefix_only() {
+        let cases = [
+            PoolError::NonceTooLow { next: 5, tx: 3 },
+            PoolError::InsufficientFunds {
+                balance: U256::from(7),
+                cost: U256::from(9),
+            },
+            PoolError::InsufficientFundsWithQueued {
+                balance: U256::from(7),
+                queued_cost: U256::from(4),
+                cost: U256::from(5),
+            },
+            PoolError::AccountLimitExceeded { pooled: 16 },
+        ];
+        for err in cases {
+            let full = err.to_string();
+            let short = err.without_account_state().expect("quotes the account");
+            assert!(full.starts_with(&format!("{short}:")), "{full} / {short}");
+            assert!(!short.chars().any(|c| c.is_ascii_digit()), "{short}");
+        }
+        assert_eq!(
+            PoolError::NonceTooLow { next: 5, tx: 3 }.without_account_state(),
+            Some("nonce too low")
+        );
+        let plain = [
+            PoolError::AlreadyKnown,
+            PoolError::ReplacementUnderpriced,
+            PoolError::FeeCapBelowBaseFee {
+                sender: Address::ZERO,
+                max_fee: 1,
+                base_fee: 2,
+            },
+        ];
+        for err in plain {
+            assert_eq!(err.without_account_state(), None, "{err}");
+        }
+    }
 }

@@ -6,5 +6,6 @@ mod cluster_nodes;
 mod common;
 mod confidential_matrix;
 mod contract_rule;
+mod derived_values;
 mod multi_address;
 mod tls_mtls;

@@ -1,7 +1,20 @@
 //! Fee data: `eth_feeHistory` (with reward percentiles, geth's algorithm), `eth_blobBaseFee`
 //! and `eth_baseFee`.
+//!
+//! Confidentiality: every value here comes either from headers (base fees, gas used ratios,
+//! blob fees: header-level facts every caller sees) or from the transactions the caller may
+//! see. Reward percentiles are computed over the caller-visible transactions of each block
+//! only, weighted by their own gas: a block whose transactions are all hidden reads like an
+//! empty block (zero rewards), and one hidden transaction with a distinctive tip changes
+//! nothing a stranger gets. On a transparent chain (permissive policy) every transaction is
+//! visible and the answer is geth's. An auditor's rewards count what it sees without its
+//! auditor role, so that polling wallets do not fill the audit log with every transaction of
+//! 1024 blocks. The gas price and priority fee suggestions (`eth_gasPrice`,
+//! `eth_maxPriorityFeePerGas`) are the next base fee and the fixed [`super::SUGGESTED_TIP`]:
+//! no transaction is read at all.
 
-use crate::{RpcContext, RpcError, RpcResult};
+use super::visible::mask_with_receipts;
+use crate::{RpcContext, RpcError, RpcResult, access::Viewer};
 use alloy_consensus::Transaction as _;
 use alloy_rpc_types_eth::{BlockNumberOrTag, FeeHistory};
 use cloister_primitives::{Header, U256};
@@ -10,8 +23,9 @@ use cloister_storage::StoreReader;
 /// Most blocks one `eth_feeHistory` call covers (geth's `maxBlockFetchers` cap, 1024).
 const MAX_FEE_HISTORY_BLOCKS: u64 = 1024;
 
-/// Fee history of `block_count` blocks ending at `newest`.
+/// Fee history of `block_count` blocks ending at `newest`, rewards over what `viewer` may see.
 pub(super) fn fee_history(
+    viewer: &Viewer<'_>,
     ctx: &RpcContext,
     block_count: u64,
     newest: BlockNumberOrTag,
@@ -66,7 +80,7 @@ pub(super) fn fee_history(
             None => 0.0,
         });
         if let Some(rewards) = history.reward.as_mut() {
-            rewards.push(block_rewards(&head.reader, &header, &percentiles)?);
+            rewards.push(block_rewards(viewer, &head.reader, &header, &percentiles)?);
         }
         last_header = Some(header);
     }
@@ -106,9 +120,12 @@ fn ratio(used: u64, limit: u64) -> f64 {
     }
 }
 
-/// The effective tip at each percentile of the block's gas, transactions sorted by tip
-/// (geth's weighting: a transaction counts as much as the gas it used).
+/// The effective tip at each percentile of the gas of the block's transactions the viewer may
+/// see, sorted by tip (geth's weighting: a transaction counts as much as the gas it used). With
+/// every transaction visible the total is the header's gas used, exactly as geth computes it;
+/// otherwise it is the gas of the visible ones, so hidden transactions weigh nothing either.
 fn block_rewards(
+    viewer: &Viewer<'_>,
     reader: &StoreReader,
     header: &Header,
     percentiles: &[f64],
@@ -119,29 +136,57 @@ fn block_rewards(
     }
     let receipts = reader.receipts(header.number)?;
     let base_fee = header.base_fee_per_gas.unwrap_or_default();
-    let mut tips: Vec<(u128, u64)> = txs
+    let (mask, total_gas) = if viewer.sees_everything() {
+        (vec![true; txs.len()], header.gas_used)
+    } else {
+        let mask = mask_with_receipts(viewer, reader, &txs, &receipts)?;
+        let visible_gas = receipts
+            .iter()
+            .zip(&mask)
+            .filter(|(_, shown)| **shown)
+            .map(|(receipt, _)| receipt.gas_used)
+            .sum();
+        (mask, visible_gas)
+    };
+    let tips: Vec<(u128, u64)> = txs
         .iter()
         .zip(&receipts)
-        .map(|(tx, receipt)| {
+        .zip(&mask)
+        .filter(|(_, shown)| **shown)
+        .map(|((tx, receipt), _)| {
             (
                 tx.effective_tip_per_gas(base_fee).unwrap_or_default(),
                 receipt.gas_used,
             )
         })
         .collect();
-    tips.sort_unstable_by_key(|(tip, _)| *tip);
+    Ok(percentile_rewards(tips, total_gas, percentiles))
+}
+
+/// geth's `processBlock` reward loop: `tips` (tip, gas used) sorted by tip, walked until the
+/// gas so far reaches each percentile of `total_gas` (truncated to whole gas, as geth does).
+/// No transactions: zero rewards, as for an empty block.
+fn percentile_rewards(
+    mut tips: Vec<(u128, u64)>,
+    total_gas: u64,
+    percentiles: &[f64],
+) -> Vec<u128> {
+    if tips.is_empty() {
+        return vec![0; percentiles.len()];
+    }
+    tips.sort_by_key(|(tip, _)| *tip);
     let mut rewards = Vec::with_capacity(percentiles.len());
     let mut index = 0;
     let mut gas_so_far = tips.first().map_or(0, |(_, gas)| *gas);
     for &p in percentiles {
-        let threshold = header.gas_used as f64 * p / 100.0;
-        while (gas_so_far as f64) < threshold && index + 1 < tips.len() {
+        let threshold = (total_gas as f64 * p / 100.0) as u64;
+        while gas_so_far < threshold && index + 1 < tips.len() {
             index += 1;
             gas_so_far += tips[index].1;
         }
         rewards.push(tips.get(index).map_or(0, |(tip, _)| *tip));
     }
-    Ok(rewards)
+    rewards
 }
 
 /// Blob base fee of the head block (geth's `eth_blobBaseFee`); zero before Cancun.
@@ -163,4 +208,28 @@ pub(super) fn next_base_fee(ctx: &RpcContext) -> Option<U256> {
         .spec()
         .next_block_base_fee(&head.header, head.header.timestamp)
         .map(U256::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile_rewards;
+
+    #[test]
+    fn rewards_follow_geths_gas_weighting() {
+        // 21000 gas at 1, 50000 at 3, 29000 at 2: sorted 1, 2, 3 with 21k, 50k, 50k gas.
+        let tips = vec![(1, 21_000), (3, 50_000), (2, 29_000)];
+        assert_eq!(
+            percentile_rewards(tips, 100_000, &[0.0, 21.0, 21.5, 50.0, 50.5, 100.0]),
+            vec![1, 1, 2, 2, 3, 3]
+        );
+    }
+
+    #[test]
+    fn nothing_visible_reads_as_an_empty_block() {
+        assert_eq!(
+            percentile_rewards(vec![], 21_000, &[10.0, 90.0]),
+            vec![0, 0]
+        );
+        assert!(percentile_rewards(vec![], 0, &[]).is_empty());
+    }
 }

@@ -77,7 +77,7 @@ pub trait EthApi {
     #[method(name = "getTransactionReceipt", with_extensions)]
     fn transaction_receipt(&self, hash: B256) -> JsonResult<Option<TransactionReceipt>>;
     /// Submits a signed transaction.
-    #[method(name = "sendRawTransaction")]
+    #[method(name = "sendRawTransaction", with_extensions)]
     fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256>;
     /// Where block rewards go: the validator's address on a Cloister chain, else zero.
     #[method(name = "coinbase")]
@@ -124,8 +124,8 @@ pub trait EthApi {
         number: BlockNumberOrTag,
         index: Index,
     ) -> JsonResult<Option<Block>>;
-    /// Base fees, gas use and tip percentiles of recent blocks.
-    #[method(name = "feeHistory")]
+    /// Base fees, gas use and tip percentiles (over what the caller may see) of recent blocks.
+    #[method(name = "feeHistory", with_extensions)]
     fn fee_history(
         &self,
         block_count: U64Quantity,
@@ -218,7 +218,10 @@ impl EthRpc {
     }
 }
 
-/// Suggested priority fee: 1 gwei, like geth's default on a quiet chain.
+/// Suggested priority fee: 1 gwei, like geth's default on a quiet chain. `eth_gasPrice` and
+/// `eth_maxPriorityFeePerGas` answer from it and the next base fee alone, never from the
+/// transactions of recent blocks, so they reveal no tip the policy hides (geth's oracle samples
+/// every transaction of recent blocks).
 pub const SUGGESTED_TIP: u64 = 1_000_000_000;
 
 impl EthApiServer for EthRpc {
@@ -339,8 +342,8 @@ impl EthApiServer for EthRpc {
         Ok(block::receipt(&self.ctx.viewer(ext), &self.ctx, hash)?)
     }
 
-    fn send_raw_transaction(&self, bytes: Bytes) -> JsonResult<B256> {
-        Ok(send::raw(&self.ctx, &bytes)?)
+    fn send_raw_transaction(&self, ext: &Extensions, bytes: Bytes) -> JsonResult<B256> {
+        Ok(send::raw(&self.ctx.viewer(ext), &self.ctx, &bytes)?)
     }
 
     fn coinbase(&self) -> JsonResult<Address> {
@@ -435,11 +438,16 @@ impl EthApiServer for EthRpc {
 
     fn fee_history(
         &self,
+        ext: &Extensions,
         block_count: U64Quantity,
         newest: BlockNumberOrTag,
         reward_percentiles: Option<Vec<f64>>,
     ) -> JsonResult<FeeHistory> {
+        // The caller without its auditor role: see the fees module.
+        let caller = crate::access::caller_of(ext).without(cloister_policy::Role::Auditor);
+        let viewer = self.ctx.viewer_for(caller, crate::access::method_of(ext));
         Ok(fees::fee_history(
+            &viewer,
             &self.ctx,
             block_count.get(),
             newest,
