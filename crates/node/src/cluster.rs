@@ -234,7 +234,12 @@ pub(crate) async fn start(
     let mut tasks = vec![tokio::spawn(async move {
         serving.serve(listener, handler).await;
     })];
-    tasks.push(tokio::spawn(gossip_pending(pool, network.clone())));
+    tasks.push(tokio::spawn(gossip_pending(pool.clone(), network.clone())));
+    tasks.push(tokio::spawn(regossip_stale(
+        pool,
+        raft.clone(),
+        network.clone(),
+    )));
 
     match config.role {
         ClusterRole::Validator => {
@@ -379,5 +384,54 @@ async fn gossip_pending(pool: Arc<TxPool>, network: PeerNetwork) {
             })
             .collect();
         network.broadcast_transactions(raw);
+    }
+}
+
+/// How often a node that does not lead looks for transactions its pool has held too long.
+const REGOSSIP_EVERY: Duration = Duration::from_secs(3);
+/// Most transactions re-gossiped at one tick.
+const REGOSSIP_MAX: usize = 20_000;
+
+/// While this node does not lead, sends its peers again every transaction (pending or queued)
+/// that was already in its pool at the previous tick: one the leader never received (a gossip
+/// batch dropped, a leader that died before mining it) is not left behind in a pool that will
+/// never mine it. Receivers drop what they already hold.
+async fn regossip_stale(pool: Arc<TxPool>, raft: ClusterRaft, network: PeerNetwork) {
+    let mut seen: std::collections::HashSet<cloister_primitives::TxHash> = Default::default();
+    let mut every = tokio::time::interval(REGOSSIP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let leads = {
+            let metrics = raft.metrics();
+            let m = metrics.borrow();
+            m.current_leader == Some(m.id)
+        };
+        if leads {
+            seen.clear();
+            continue;
+        }
+        let content = pool.content();
+        let mut now = std::collections::HashSet::new();
+        let mut stale = Vec::new();
+        for tx in content
+            .pending
+            .values()
+            .chain(content.queued.values())
+            .flat_map(|by_nonce| by_nonce.values())
+        {
+            let hash = tx.hash;
+            if seen.contains(&hash) && stale.len() < REGOSSIP_MAX {
+                let mut out = Vec::new();
+                cloister_primitives::Encodable2718::encode_2718(tx.tx.inner(), &mut out);
+                stale.push(Bytes::from(out));
+            }
+            now.insert(hash);
+        }
+        if !stale.is_empty() {
+            tracing::debug!(target: "cloister::cluster", count = stale.len(), "re-gossiping transactions still in the pool");
+            network.broadcast_transactions(stale);
+        }
+        seen = now;
     }
 }

@@ -1,7 +1,9 @@
 //! Transaction gossip: every node forwards the raw transactions it admits to its peers, so that
 //! every pool holds them and a failover loses none. One task and one connection per peer,
-//! separate from Raft's, behind a bounded queue: gossip never delays an RPC and never grows
-//! without bound.
+//! separate from Raft's, behind a buffer bounded in transactions: gossip never delays an RPC
+//! and never grows without bound. A send that fails is retried (re-dialled) a few times before
+//! its transactions are dropped for that peer; the node's re-gossip of transactions that stay
+//! pending covers what is dropped.
 
 use super::{
     Shared,
@@ -11,19 +13,62 @@ use super::{
 use crate::PeerNode;
 use cloister_primitives::{Address, Bytes};
 use parking_lot::Mutex;
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
-use tokio::sync::mpsc;
+use std::{
+    collections::{BTreeMap, VecDeque},
+    sync::Arc,
+    time::Duration,
+};
+use tokio::sync::Notify;
 
-/// Batches waiting per peer; beyond this a batch is dropped for that peer.
-pub const GOSSIP_QUEUE: usize = 256;
-/// Transactions sent in one frame at most (queued batches are merged up to this).
-const MAX_BATCH: usize = 2048;
+/// Transactions waiting per peer; beyond this the newest are dropped for that peer (and
+/// counted in a warning).
+pub const GOSSIP_QUEUE: usize = 65_536;
+/// Transactions sent in one frame at most.
+const MAX_BATCH: usize = 4096;
 /// Bound on dialling plus one exchange.
 const GOSSIP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts per batch before it is dropped for that peer.
+const ATTEMPTS: usize = 3;
+
+/// One peer's waiting transactions, and the wake-up of its sender task.
+#[derive(Default)]
+struct Outbox {
+    txs: Mutex<VecDeque<Bytes>>,
+    ready: Notify,
+}
+
+impl Outbox {
+    /// Appends what fits; returns how many did not.
+    fn push(&self, txs: &[Bytes]) -> usize {
+        let mut queue = self.txs.lock();
+        let room = GOSSIP_QUEUE.saturating_sub(queue.len());
+        let taken = txs.len().min(room);
+        queue.extend(txs[..taken].iter().cloned());
+        drop(queue);
+        if taken > 0 {
+            self.ready.notify_one();
+        }
+        txs.len() - taken
+    }
+
+    /// Up to [`MAX_BATCH`] transactions, oldest first.
+    fn take(&self) -> Vec<Bytes> {
+        let mut queue = self.txs.lock();
+        let n = queue.len().min(MAX_BATCH);
+        queue.drain(..n).collect()
+    }
+}
 
 struct Peer {
     cluster: String,
-    queue: mpsc::Sender<Vec<Bytes>>,
+    outbox: Arc<Outbox>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// The peers transactions are gossiped to, by key.
@@ -65,14 +110,19 @@ impl GossipPeers {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let (queue, batches) = mpsc::channel(GOSSIP_QUEUE);
-        runtime.spawn(send_loop(Arc::clone(&self.shared), node.clone(), batches));
-        // Replacing the entry drops the old sender, which ends the old task.
+        let outbox = Arc::new(Outbox::default());
+        let task = runtime.spawn(send_loop(
+            Arc::clone(&self.shared),
+            node.clone(),
+            Arc::clone(&outbox),
+        ));
+        // Replacing the entry drops the old peer, which ends the old task.
         peers.insert(
             node.address,
             Peer {
                 cluster: node.cluster,
-                queue,
+                outbox,
+                task,
             },
         );
     }
@@ -93,8 +143,9 @@ impl GossipPeers {
             return;
         }
         for (address, peer) in self.peers.lock().iter() {
-            if peer.queue.try_send(txs.clone()).is_err() {
-                tracing::debug!(target: "cloister::cluster", peer = %address, "gossip queue full, batch dropped");
+            let dropped = peer.outbox.push(&txs);
+            if dropped > 0 {
+                tracing::warn!(target: "cloister::cluster", peer = %address, dropped, "gossip buffer full, transactions not sent to this peer");
             }
         }
     }
@@ -104,29 +155,64 @@ impl GossipPeers {
     }
 }
 
-/// Sends queued batches to `node` until its queue is dropped.
-async fn send_loop(shared: Arc<Shared>, node: PeerNode, mut batches: mpsc::Receiver<Vec<Bytes>>) {
+/// Sends `node` what its outbox holds, batch by batch, until the task is aborted.
+async fn send_loop(shared: Arc<Shared>, node: PeerNode, outbox: Arc<Outbox>) {
     let address = node.address;
     let mut link = Link::new(shared, node);
-    while let Some(mut txs) = batches.recv().await {
-        while txs.len() < MAX_BATCH {
-            match batches.try_recv() {
-                Ok(more) => txs.extend(more),
-                Err(_) => break,
-            }
+    loop {
+        let txs = outbox.take();
+        if txs.is_empty() {
+            outbox.ready.notified().await;
+            continue;
         }
         let count = txs.len();
-        match link
-            .call(&PeerRequest::Transactions(txs), GOSSIP_TIMEOUT)
-            .await
-        {
-            Ok(PeerResponse::TransactionsReceived) => {}
-            Ok(_) => {
-                tracing::debug!(target: "cloister::cluster", peer = %address, "unexpected answer to gossip");
-            }
-            Err(err) => {
-                tracing::debug!(target: "cloister::cluster", peer = %address, count, %err, "gossip failed, batch dropped");
+        let request = PeerRequest::Transactions(txs);
+        let mut sent = false;
+        for attempt in 1..=ATTEMPTS {
+            match link.call(&request, GOSSIP_TIMEOUT).await {
+                Ok(PeerResponse::TransactionsReceived) => {
+                    sent = true;
+                    break;
+                }
+                Ok(_) => {
+                    tracing::debug!(target: "cloister::cluster", peer = %address, "unexpected answer to gossip");
+                    break;
+                }
+                Err(err) => {
+                    tracing::debug!(target: "cloister::cluster", peer = %address, count, attempt, %err, "gossip failed");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt as u64)).await;
+                }
             }
         }
+        if !sent {
+            tracing::debug!(target: "cloister::cluster", peer = %address, count, "gossip batch dropped for this peer");
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly on purpose
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outbox_is_bounded_in_transactions_and_drains_oldest_first() {
+        let outbox = Outbox::default();
+        let tx = |i: u32| Bytes::from(i.to_be_bytes().to_vec());
+        let first: Vec<Bytes> = (0..GOSSIP_QUEUE as u32 - 1).map(tx).collect();
+        assert_eq!(outbox.push(&first), 0);
+        assert_eq!(outbox.push(&[tx(1), tx(2), tx(3)]), 2);
+        let batch = outbox.take();
+        assert_eq!(batch.len(), MAX_BATCH);
+        assert_eq!(batch[0], tx(0));
+        let mut rest = 0;
+        loop {
+            let more = outbox.take();
+            if more.is_empty() {
+                break;
+            }
+            rest += more.len();
+        }
+        assert_eq!(MAX_BATCH + rest, GOSSIP_QUEUE);
     }
 }
