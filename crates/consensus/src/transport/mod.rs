@@ -15,7 +15,8 @@
 //!    meant to reach.
 //!
 //! A refused peer gets only a refusal reason; the refusal is logged at warn (target
-//! `cloister::cluster`) and kept in a bounded list ([`PeerTransport::refusals`]).
+//! `cloister::cluster`) and kept in a bounded list ([`PeerTransport::refusals`]). The
+//! attestation report an admitted peer proved is kept per key ([`PeerTransport::attestation_of`]).
 
 mod error;
 pub mod frame;
@@ -37,12 +38,13 @@ pub use message::{PeerRequest, PeerResponse};
 pub use network::{PeerConnection, PeerNetwork};
 pub use policy::{Membership, PeerAttestation, PeerPolicy};
 pub use proof::{Hello, PROOF_DOMAIN, Role, proof_hash};
-pub use refusals::{MAX_REFUSALS, PeerRefusal, RefusalLog};
+pub use refusals::{MAX_REFUSALS, PeerMeasurements, PeerRefusal, RefusalLog};
 pub use server::{MAX_CONNECTIONS, PeerHandler, TransactionSink};
 pub use tls::PeerIdentity;
 
 use crate::{PeerNode, node_id_of};
 use cloister_primitives::Address;
+use cloister_tee::AttestationReport;
 use handshake::Authenticator;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -91,12 +93,23 @@ impl PeerTransport {
         let connector = TlsConnector::from(Arc::new(tls::client_config(&identity)?));
         let acceptor = TlsAcceptor::from(Arc::new(tls::server_config(&identity)?));
         let node_id = node_id_of(&identity.node_key.address());
+        // This node's own report, as its peers will verify it (when it verifies here at all:
+        // a real quote without collateral does not, and then none is shown).
+        let measurements = PeerMeasurements::default();
+        if let Some(report) = policy
+            .attestation
+            .as_ref()
+            .and_then(|a| a.verify(&identity.cert_der).ok())
+        {
+            measurements.record(identity.node_key.address(), report);
+        }
         Ok(Self {
             shared: Arc::new(Shared {
                 auth: Authenticator {
                     identity,
                     policy,
                     refusals: RefusalLog::default(),
+                    measurements,
                 },
                 connector,
                 acceptor,
@@ -136,5 +149,17 @@ impl PeerTransport {
     /// The shared refusal list itself.
     pub fn refusal_log(&self) -> RefusalLog {
         self.shared.auth.refusals.clone()
+    }
+
+    /// The attestation report `address` last proved on an admitted connection (this node's
+    /// own among them, when its certificate verifies under the chain's rule); `None` without a
+    /// TEE or before it connected.
+    pub fn attestation_of(&self, address: &Address) -> Option<AttestationReport> {
+        self.shared.auth.measurements.get(address)
+    }
+
+    /// The reports of every admitted peer (and this node), by address.
+    pub fn measurements(&self) -> PeerMeasurements {
+        self.shared.auth.measurements.clone()
     }
 }

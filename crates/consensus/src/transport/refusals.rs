@@ -1,12 +1,20 @@
-//! The recent refusals of peers, in both directions (a dialler this node refused, a listener
-//! this node would not talk to), for `cloister_clusterStatus`. Bounded: a peer that retries
-//! forever pushes out only older entries.
+//! What the handshakes learned about peers, for `cloister_clusterStatus`: the recent refusals,
+//! in both directions (a dialler this node refused, a listener this node would not talk to),
+//! and the attestation report each admitted peer last proved ([`PeerMeasurements`]). Bounded:
+//! a peer that retries forever pushes out only older refusals, and reports are kept only for
+//! peers that passed the membership check.
 
 use super::error::RefusalReason;
 use cloister_primitives::Address;
+use cloister_tee::AttestationReport;
 use parking_lot::Mutex;
 use serde::Serialize;
-use std::{collections::VecDeque, net::SocketAddr, sync::Arc, time::SystemTime};
+use std::{
+    collections::{BTreeMap, VecDeque},
+    net::SocketAddr,
+    sync::Arc,
+    time::SystemTime,
+};
 
 /// How many refusals are kept.
 pub const MAX_REFUSALS: usize = 64;
@@ -64,5 +72,30 @@ impl RefusalLog {
     /// The recent refusals, oldest first.
     pub fn recent(&self) -> Vec<PeerRefusal> {
         self.inner.lock().iter().cloned().collect()
+    }
+}
+
+/// The attestation report each member key last proved with its RA-TLS certificate, on a
+/// connection that passed every check (attestation, key proof, membership). Empty with
+/// `--tee none`, where certificates carry no quote.
+#[derive(Debug, Clone, Default)]
+pub struct PeerMeasurements {
+    inner: Arc<Mutex<BTreeMap<Address, AttestationReport>>>,
+}
+
+impl PeerMeasurements {
+    /// Keeps `report` as what `address` proved last.
+    pub(crate) fn record(&self, address: Address, report: AttestationReport) {
+        self.inner.lock().insert(address, report);
+    }
+
+    /// What `address` proved last, if it ever connected with a quote.
+    pub fn get(&self, address: &Address) -> Option<AttestationReport> {
+        self.inner.lock().get(address).cloned()
+    }
+
+    /// Every recorded report, by address.
+    pub fn all(&self) -> BTreeMap<Address, AttestationReport> {
+        self.inner.lock().clone()
     }
 }
