@@ -11,7 +11,7 @@ use cloister_storage::StoreReader;
 use cloister_txpool::{AccountReader, BestTransactions, StateReadError, TxPool};
 use std::{
     sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::watch;
 
@@ -95,6 +95,16 @@ impl BlockSink for LocalCommit {
     }
 }
 
+/// The hook of [`BlockProducer::with_timer`].
+#[derive(Clone)]
+struct BlockTimer(Arc<dyn Fn(Duration, Duration) + Send + Sync>);
+
+impl std::fmt::Debug for BlockTimer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BlockTimer")
+    }
+}
+
 /// Produces blocks until told to stop.
 #[derive(Debug)]
 pub struct BlockProducer {
@@ -103,6 +113,7 @@ pub struct BlockProducer {
     config: ProducerConfig,
     sink: Arc<dyn BlockSink>,
     gate: Option<watch::Receiver<bool>>,
+    timer: Option<BlockTimer>,
 }
 
 impl BlockProducer {
@@ -114,7 +125,16 @@ impl BlockProducer {
             config,
             sink: Arc::new(LocalCommit),
             gate: None,
+            timer: None,
         }
+    }
+
+    /// Calls `timer(build, commit)` after each block it commits: how long building took
+    /// (execution, state root, seal) and how long committing took (the local write, or the
+    /// consensus round).
+    pub fn with_timer(mut self, timer: Arc<dyn Fn(Duration, Duration) + Send + Sync>) -> Self {
+        self.timer = Some(BlockTimer(timer));
+        self
     }
 
     /// Hands blocks to `sink` instead of committing them here.
@@ -136,6 +156,7 @@ impl BlockProducer {
             &self.pool,
             self.sink.as_ref(),
             self.config.max_txs_per_block,
+            self.timer.as_ref(),
         )
     }
 
@@ -182,14 +203,17 @@ impl BlockProducer {
                     }
                 }
             }
-            let (chain, pool, sink, max) = (
+            let (chain, pool, sink, max, timer) = (
                 self.chain.clone(),
                 self.pool.clone(),
                 self.sink.clone(),
                 self.config.max_txs_per_block,
+                self.timer.clone(),
             );
-            match tokio::task::spawn_blocking(move || produce(&chain, &pool, sink.as_ref(), max))
-                .await
+            match tokio::task::spawn_blocking(move || {
+                produce(&chain, &pool, sink.as_ref(), max, timer.as_ref())
+            })
+            .await
             {
                 Ok(Ok(block)) => tracing::debug!(
                     target: "cloister::chain",
@@ -215,7 +239,9 @@ fn produce(
     pool: &TxPool,
     sink: &dyn BlockSink,
     max_txs: usize,
+    timer: Option<&BlockTimer>,
 ) -> Result<Arc<CommittedBlock>, ChainError> {
+    let started = Instant::now();
     let head = chain.head();
     let base_fee = head
         .header
@@ -228,7 +254,11 @@ fn produce(
     for skipped in &sealed.skipped {
         tracing::debug!(target: "cloister::chain", hash = %skipped.tx.inner().tx_hash(), reason = %skipped.reason, "left out of block");
     }
+    let built = started.elapsed();
     let block = sink.commit(chain, sealed)?;
+    if let Some(timer) = timer {
+        (timer.0)(built, started.elapsed().saturating_sub(built));
+    }
     senders.extend(block.transactions.iter().map(|tx| tx.signer()));
     pool.on_block_committed(&senders, &SnapshotAccounts(chain.head().reader.clone()));
     Ok(block)

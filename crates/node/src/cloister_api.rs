@@ -1,6 +1,7 @@
 //! The `cloister_` namespace: the policy in force, who the caller is, the audit log, the
-//! node's attestation, token revocation, and block seals.
+//! node's attestation, token revocation, block seals, and the cluster's status.
 
+use crate::status::{ClusterStatus, NodeStatus};
 use alloy_rpc_types_eth::BlockId;
 use cloister_auth::AuthService;
 use cloister_policy::{PolicyDocument, Role};
@@ -84,6 +85,10 @@ pub trait CloisterApi {
     /// one (genesis, plain Ethereum chains).
     #[method(name = "getBlockSeal")]
     fn block_seal(&self, block: Option<BlockId>) -> RpcResult<Option<BlockSealInfo>>;
+    /// This node's view of its cluster: role, term, leader, log indices, head, members (with
+    /// replication on the leader) and refused peers. No transaction data.
+    #[method(name = "clusterStatus")]
+    async fn cluster_status(&self) -> RpcResult<ClusterStatus>;
 }
 
 /// The server of the namespace.
@@ -95,6 +100,8 @@ pub struct CloisterRpc {
     pub auth: Option<Arc<AuthService>>,
     /// What `cloister_attestation` answers.
     pub attestation: Attestation,
+    /// What `cloister_clusterStatus` reads.
+    pub status: Arc<NodeStatus>,
 }
 
 fn denied() -> ErrorObjectOwned {
@@ -110,6 +117,7 @@ fn internal(err: impl std::fmt::Display) -> ErrorObjectOwned {
     ErrorObject::owned(-32603, format!("internal error: {err}"), None::<()>)
 }
 
+#[jsonrpsee::core::async_trait]
 impl CloisterApiServer for CloisterRpc {
     fn policy(&self) -> RpcResult<PolicyDocument> {
         Ok(self.ctx.policy.document().clone())
@@ -199,5 +207,9 @@ impl CloisterApiServer for CloisterRpc {
             sealer,
             signature: Bytes::copy_from_slice(&seal.as_bytes()),
         }))
+    }
+
+    async fn cluster_status(&self) -> RpcResult<ClusterStatus> {
+        Ok(self.status.cluster_status().await)
     }
 }

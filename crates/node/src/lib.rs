@@ -9,7 +9,9 @@ mod config_file;
 mod datadir;
 mod guard;
 mod import;
+mod metrics;
 mod security;
+mod status;
 
 pub use cloister_api::{Attestation, CloisterApiServer, CloisterRpc, WhoAmI};
 pub use cloister_consensus::PeerNode;
@@ -20,6 +22,7 @@ pub use config_file::{ClusterSection, NodeFile, PeerSection, RpcSection, read_ke
 pub use datadir::open_store;
 pub use import::{ImportSummary, import_file};
 pub use security::enclave_rules;
+pub use status::{ClusterStatus, NodeRole, NodeStatus};
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ChainError, ProducerConfig};
@@ -50,12 +53,18 @@ pub struct NodeHandle {
     cluster: Option<cluster::ClusterNode>,
     rpc: cloister_rpc::ServerHandle,
     engine: Option<cloister_rpc::ServerHandle>,
+    status: Arc<NodeStatus>,
 }
 
 impl NodeHandle {
     /// `http://` or `https://` URL of the RPC server.
     pub fn http_url(&self) -> String {
         format!("{}://{}", self.scheme, self.rpc_addr)
+    }
+
+    /// What `cloister_clusterStatus` answers now.
+    pub async fn cluster_status(&self) -> ClusterStatus {
+        self.status.cluster_status().await
     }
 
     /// Stops the producer (after the block in progress commits) and the RPC server.
@@ -163,8 +172,19 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         (Some(_), None) => return Err(cluster::ClusterError::NoKey.into()),
         (None, _) => None,
     };
+    // Observability: cloister_clusterStatus, /metrics and /health read these.
+    let status = Arc::new(match &cluster_node {
+        Some(node) => NodeStatus::clustered(chain.clone(), node),
+        None => NodeStatus::single(chain.clone(), chain.validator()),
+    });
+    let node_metrics = Arc::new(metrics::NodeMetrics::new(status.clone(), pool.clone()));
 
     let (shutdown, shutdown_rx) = watch::channel(false);
+    tokio::spawn(
+        node_metrics
+            .clone()
+            .count_committed(chain.clone(), shutdown.subscribe()),
+    );
     let producer = is_validator.then(|| {
         let mut producer = BlockProducer::new(
             chain.clone(),
@@ -173,7 +193,8 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                 mode: config.seal_mode(),
                 max_txs_per_block: config.max_txs_per_block,
             },
-        );
+        )
+        .with_timer(node_metrics.block_timer());
         // In a cluster only the leader builds, and its blocks commit through Raft.
         if let Some(node) = &cluster_node {
             let (sink, gate) = cluster::producer_parts(node);
@@ -190,6 +211,11 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         config.rpc_gas_cap,
     );
     rpc_context.policy = policy.clone();
+    rpc_context.set_evm_limits(
+        config.rpc_evm_timeout,
+        config.rpc_evm_concurrency,
+        config.rpc_evm_queue,
+    );
     let ctx = Arc::new(rpc_context);
     let scheme = if tls.is_some() { "https" } else { "http" };
     let rpc_config = config.rpc_config()?;
@@ -230,6 +256,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
             ctx: ctx.clone(),
             auth: auth.clone(),
             attestation,
+            status: status.clone(),
         }
         .into_rpc(),
     )?;
@@ -244,7 +271,8 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
             policy: policy.clone(),
         }),
     });
-    let server = cloister_rpc::serve_guarded(&rpc_config, module, guard, tls).await?;
+    let pages: Arc<dyn cloister_rpc::StatusPages> = node_metrics;
+    let server = cloister_rpc::serve_observed(&rpc_config, module, guard, tls, Some(pages)).await?;
     let engine = match &config.engine {
         Some(engine_config) => Some(cloister_rpc_engine::serve(engine_config, ctx.clone()).await?),
         None => None,
@@ -262,6 +290,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         cluster: cluster_node,
         rpc: server.handle,
         engine: engine.map(|e| e.handle),
+        status,
     })
 }
 

@@ -10,6 +10,7 @@ mod error;
 mod eth;
 mod geth_errors;
 mod id;
+pub mod metrics;
 mod net_web3;
 mod server;
 mod txpool;
@@ -28,8 +29,9 @@ pub use id::{GethIdProvider, new_id};
 pub use jsonrpsee::server::ServerHandle;
 pub use net_web3::{NetApiServer, NetWeb3Rpc, Web3ApiServer};
 pub use server::{
-    CallerLayer, ClientCertificate, Gatekeeper, Guard, RpcConfig, RpcServer, ServeError, TlsError,
-    TlsIdentity, fingerprint, serve, serve_guarded,
+    CallerLayer, ClientCertificate, Gatekeeper, Guard, HEALTH_PATH, Health, METRICS_PATH,
+    PageFuture, RpcConfig, RpcServer, ServeError, StatusPages, TlsError, TlsIdentity, fingerprint,
+    serve, serve_guarded, serve_observed,
 };
 pub use txpool::{PoolStatus, TxPoolApiServer, TxPoolRpc, pooled_rpc_transaction};
 

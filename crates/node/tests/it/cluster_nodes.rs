@@ -1,6 +1,7 @@
 //! Three whole nodes (RPC, pool, producer, Raft, attested peer transport) as one cluster on
 //! loopback: a transaction sent to any node is mined once, every node serves the same block
-//! and receipt, and after the leader stops the other two go on.
+//! and receipt, all three show one cluster (status, health, metrics), and after the leader
+//! stops the other two go on.
 
 use crate::common::free_port;
 use alloy_consensus::{SignableTransaction, TxEip1559};
@@ -136,6 +137,9 @@ async fn three_nodes_mine_once_serve_alike_and_survive_the_leader() {
         );
     }
     assert!(blocks.windows(2).all(|w| w[0] == w[1]), "{blocks:?}");
+    // Every node's cloister_clusterStatus agrees on term and leader and lists three voters;
+    // the leader reports lags; /health is 200 everywhere.
+    crate::observability::check_three_validators(&http, &urls, &nodes, &validators).await;
 
     // Stop the node that sealed that block (the leader then); the other two go on.
     let sealer = blocks[0]["miner"].as_str().expect("miner").to_lowercase();

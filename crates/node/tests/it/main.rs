@@ -8,4 +8,5 @@ mod confidential_matrix;
 mod contract_rule;
 mod derived_values;
 mod multi_address;
+mod observability;
 mod tls_mtls;

@@ -5,16 +5,23 @@
 //!
 //! With a [`Gatekeeper`] the server resolves each request's caller (token or client
 //! certificate) and gates methods by the policy; with a [`TlsIdentity`] it speaks only TLS.
+//! With [`StatusPages`] ([`serve_observed`]) it also answers `GET /metrics` and `GET /health`
+//! before any caller is resolved, and counts every call by method.
 
 mod caller_layer;
+mod metered;
+mod pages;
 mod tls;
 
 pub use caller_layer::{CallerLayer, ClientCertificate, Gatekeeper};
+pub use metered::Metered;
+pub use pages::{HEALTH_PATH, Health, METRICS_PATH, PageFuture, PagesLayer, StatusPages};
 pub use tls::{TlsError, TlsIdentity, fingerprint, server_config};
 
 use crate::{
     access::{AuditLog, PolicyGate},
     geth_errors::GethErrors,
+    metrics::RpcMetrics,
 };
 use cloister_policy::Policy;
 use jsonrpsee::{
@@ -140,6 +147,18 @@ pub async fn serve_guarded(
     guard: Option<Guard>,
     tls: Option<TlsIdentity>,
 ) -> Result<RpcServer, ServeError> {
+    serve_observed(config, module, guard, tls, None).await
+}
+
+/// [`serve_guarded`], and with `pages` the `/metrics` and `/health` pages (open to anyone who
+/// reaches the port, sign-in or not) and per-method call counts and latencies.
+pub async fn serve_observed(
+    config: &RpcConfig,
+    module: RpcModule<()>,
+    guard: Option<Guard>,
+    tls: Option<TlsIdentity>,
+    pages: Option<Arc<dyn StatusPages>>,
+) -> Result<RpcServer, ServeError> {
     let batches = match config.max_batch_len {
         Some(limit) => BatchRequestConfig::Limit(limit),
         None => BatchRequestConfig::Unlimited,
@@ -154,15 +173,23 @@ pub async fn serve_guarded(
         .build();
     let max_response = usize::try_from(config.max_response_bytes).unwrap_or(usize::MAX);
     let gate = guard.as_ref().map(|g| (g.policy.clone(), g.audit.clone()));
-    let rpc_middleware = RpcServiceBuilder::new()
-        .layer_fn(move |service| GethErrors::new(service, max_response))
-        .option_layer(gate.map(|(policy, audit)| {
-            tower::layer::layer_fn(move |service| {
-                PolicyGate::new(service, policy.clone(), audit.clone())
-            })
-        }));
+    // The method names served now are the only `method` label values besides "other".
+    let observed = pages.map(|pages| (pages, Arc::new(RpcMetrics::new(module.method_names()))));
+    let metered = observed.as_ref().map(|(_, rpc)| rpc.clone());
+    let rpc_middleware =
+        RpcServiceBuilder::new()
+            .layer_fn(move |service| GethErrors::new(service, max_response))
+            .option_layer(metered.map(|rpc| {
+                tower::layer::layer_fn(move |service| Metered::new(service, rpc.clone()))
+            }))
+            .option_layer(gate.map(|(policy, audit)| {
+                tower::layer::layer_fn(move |service| {
+                    PolicyGate::new(service, policy.clone(), audit.clone())
+                })
+            }));
     let http_middleware = tower::ServiceBuilder::new()
         .option_layer(cors_layer(&config.cors_origins)?)
+        .option_layer(observed.map(|(pages, rpc)| PagesLayer::new(pages, rpc)))
         .option_layer(guard.map(|g| CallerLayer::new(g.gatekeeper)));
     let builder = Server::builder()
         .set_config(limits)
