@@ -52,6 +52,7 @@ const OPEN: &[&str] = &[
     "cloister_revokeToken",
     // Header-level evidence (who sealed a block), like the headers every caller sees.
     "cloister_getBlockSeal",
+    "cloister_clusterStatus",
 ];
 
 /// Methods that apply the policy to each item they return.

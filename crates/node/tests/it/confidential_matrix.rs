@@ -211,6 +211,7 @@ fn matrix(s: &Scenario) -> Vec<Row> {
         row("cloister_revokeToken", json!(["clst_not_a_token"]), authed(|| Eq(json!(false)))),
         // Who sealed a block: header-level evidence, the same for every signed-in caller.
         row("cloister_getBlockSeal", json!([hex_u64(n1)]), authed(|| Is("block 1's seal", Box::new(move |v| v["blockHash"] == json!(h1))))),
+        row("cloister_clusterStatus", json!([]), authed(|| Is("the node's cluster status", Box::new(|v| v["role"] == "single")))),
         // Filtered: each item by the policy.
         row("eth_accounts", json!([]), authed(|| Empty)),
         row("eth_getBalance", json!([a, "latest"]), cols(
