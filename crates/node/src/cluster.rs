@@ -119,7 +119,6 @@ pub(crate) struct ClusterNode {
     pub role: ClusterRole,
     pub transport: PeerTransport,
     pub peers: Vec<PeerNode>,
-    pub listen: SocketAddr,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -226,19 +225,25 @@ pub(crate) async fn start(
             source,
         })?;
     let listen = listener.local_addr().unwrap_or(config.listen);
+    let from_peers = FromPeers::default();
     let handler = PeerHandler {
         raft: raft.clone(),
-        on_transactions: gossip_sink(chain.clone(), pool.clone()),
+        on_transactions: gossip_sink(chain.clone(), pool.clone(), from_peers.clone()),
     };
     let serving = transport.clone();
     let mut tasks = vec![tokio::spawn(async move {
         serving.serve(listener, handler).await;
     })];
-    tasks.push(tokio::spawn(gossip_pending(pool.clone(), network.clone())));
+    tasks.push(tokio::spawn(gossip_pending(
+        pool.clone(),
+        network.clone(),
+        from_peers.clone(),
+    )));
     tasks.push(tokio::spawn(regossip_stale(
         pool,
         raft.clone(),
         network.clone(),
+        from_peers,
     )));
 
     match config.role {
@@ -290,7 +295,6 @@ pub(crate) async fn start(
         role: config.role,
         transport,
         peers: config.peers.clone(),
-        listen,
         tasks,
     })
 }
@@ -336,13 +340,51 @@ pub(crate) fn producer_parts(node: &ClusterNode) -> (Arc<RaftBlockSink>, watch::
     )
 }
 
-/// Admits transactions gossiped by peers into the pool (already-known ones are refused there).
-fn gossip_sink(chain: Arc<Chain>, pool: Arc<TxPool>) -> Arc<dyn Fn(Vec<Bytes>) + Send + Sync> {
+/// Hashes of transactions this node received from peers: the mesh already gave them to every
+/// peer, so they are not gossiped again (gossip costs one sender recovery per receiver, and
+/// an echo would multiply it by the cluster's size). Bounded: cleared past [`FROM_PEERS_MAX`].
+#[derive(Clone, Default)]
+struct FromPeers(Arc<std::sync::Mutex<std::collections::HashSet<cloister_primitives::TxHash>>>);
+
+/// Most hashes [`FromPeers`] keeps before it starts again.
+const FROM_PEERS_MAX: usize = 500_000;
+
+impl FromPeers {
+    fn insert_all(&self, hashes: impl IntoIterator<Item = cloister_primitives::TxHash>) {
+        let mut set = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if set.len() > FROM_PEERS_MAX {
+            set.clear();
+        }
+        set.extend(hashes);
+    }
+    fn contains(&self, hash: &cloister_primitives::TxHash) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(hash)
+    }
+}
+
+/// Admits transactions gossiped by peers into the pool. Ones the pool already holds are skipped
+/// before their senders are recovered (the expensive part); others are refused there.
+fn gossip_sink(
+    chain: Arc<Chain>,
+    pool: Arc<TxPool>,
+    from_peers: FromPeers,
+) -> Arc<dyn Fn(Vec<Bytes>) + Send + Sync> {
     Arc::new(move |raw: Vec<Bytes>| {
         let decoded: Vec<TxEnvelope> = raw
             .iter()
             .filter_map(|bytes| TxEnvelope::decode_2718(&mut bytes.as_ref()).ok())
+            .filter(|tx| !pool.contains(tx.tx_hash()))
             .collect();
+        if decoded.is_empty() {
+            return;
+        }
+        from_peers.insert_all(decoded.iter().map(|tx| *tx.tx_hash()));
         let recovered: Vec<_> = recover_parallel(decoded).into_iter().flatten().collect();
         let head = chain.head();
         let (base_fee, timestamp) = cloister_rpc::next_block_fields(&head.header);
@@ -357,7 +399,7 @@ fn gossip_sink(chain: Arc<Chain>, pool: Arc<TxPool>) -> Arc<dyn Fn(Vec<Bytes>) +
 
 /// Sends every transaction this node's pool admits to its peers, in batches, so that any node
 /// that becomes leader holds the pending transactions (a failover drops none).
-async fn gossip_pending(pool: Arc<TxPool>, network: PeerNetwork) {
+async fn gossip_pending(pool: Arc<TxPool>, network: PeerNetwork, from_peers: FromPeers) {
     let mut pending = pool.subscribe_pending();
     loop {
         let first = match pending.recv().await {
@@ -375,8 +417,9 @@ async fn gossip_pending(pool: Arc<TxPool>, network: PeerNetwork) {
                 Err(_) => break,
             }
         }
-        let raw = batch
+        let raw: Vec<Bytes> = batch
             .iter()
+            .filter(|pooled| !from_peers.contains(&pooled.hash))
             .map(|pooled| {
                 let mut out = Vec::new();
                 cloister_primitives::Encodable2718::encode_2718(pooled.tx.inner(), &mut out);
@@ -388,15 +431,20 @@ async fn gossip_pending(pool: Arc<TxPool>, network: PeerNetwork) {
 }
 
 /// How often a node that does not lead looks for transactions its pool has held too long.
-const REGOSSIP_EVERY: Duration = Duration::from_secs(3);
+const REGOSSIP_EVERY: Duration = Duration::from_secs(5);
 /// Most transactions re-gossiped at one tick.
 const REGOSSIP_MAX: usize = 20_000;
 
 /// While this node does not lead, sends its peers again every transaction (pending or queued)
-/// that was already in its pool at the previous tick: one the leader never received (a gossip
+/// that it received from a client and that was already in its pool at the previous tick: one the leader never received (a gossip
 /// batch dropped, a leader that died before mining it) is not left behind in a pool that will
 /// never mine it. Receivers drop what they already hold.
-async fn regossip_stale(pool: Arc<TxPool>, raft: ClusterRaft, network: PeerNetwork) {
+async fn regossip_stale(
+    pool: Arc<TxPool>,
+    raft: ClusterRaft,
+    network: PeerNetwork,
+    from_peers: FromPeers,
+) {
     let mut seen: std::collections::HashSet<cloister_primitives::TxHash> = Default::default();
     let mut every = tokio::time::interval(REGOSSIP_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -421,7 +469,7 @@ async fn regossip_stale(pool: Arc<TxPool>, raft: ClusterRaft, network: PeerNetwo
             .flat_map(|by_nonce| by_nonce.values())
         {
             let hash = tx.hash;
-            if seen.contains(&hash) && stale.len() < REGOSSIP_MAX {
+            if seen.contains(&hash) && stale.len() < REGOSSIP_MAX && !from_peers.contains(&hash) {
                 let mut out = Vec::new();
                 cloister_primitives::Encodable2718::encode_2718(tx.tx.inner(), &mut out);
                 stale.push(Bytes::from(out));
