@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly on purpose
 
 mod attest;
+mod cluster;
 mod crash;
 mod marker;
 mod node;
