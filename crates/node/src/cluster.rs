@@ -138,6 +138,10 @@ impl ClusterNode {
     }
 }
 
+/// How long the leader waits for a peer to install a snapshot chunk (the last chunk imports
+/// the blocks).
+const INSTALL_SNAPSHOT_TIMEOUT_MS: u64 = 120_000;
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -192,6 +196,10 @@ pub(crate) async fn start(
         election_timeout_min: millis(config.election_timeout.0),
         election_timeout_max: millis(config.election_timeout.1),
         snapshot_policy: SnapshotPolicy::LogsSinceLast(config.snapshot_every),
+        // Installing a snapshot imports every missing block before it answers; openraft's
+        // 200 ms default made the leader time out and resend (rebuilding the snapshot) dozens
+        // of times while a node that was down for a thousand blocks caught up.
+        install_snapshot_timeout: INSTALL_SNAPSHOT_TIMEOUT_MS,
         ..Default::default()
     }
     .validate()?;
