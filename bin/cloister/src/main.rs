@@ -101,6 +101,17 @@ struct NodeArgs {
     /// Gas cap of eth_call and eth_estimateGas.
     #[arg(long, default_value_t = 50_000_000)]
     rpc_gas_cap: u64,
+    /// Longest an EVM-executing call (eth_call, eth_estimateGas, eth_createAccessList,
+    /// eth_simulateV1, debug_trace*) may take from its arrival, waiting included (0: no bound).
+    #[arg(long = "rpc.evmtimeout", default_value = "5s", value_parser = humantime::parse_duration)]
+    rpc_evmtimeout: Duration,
+    /// Most EVM-executing calls running at once (default: every core but one, at least one,
+    /// and two fewer than --tokio-blocking-threads).
+    #[arg(long = "rpc.evm-concurrency")]
+    rpc_evm_concurrency: Option<usize>,
+    /// Most EVM-executing calls waiting for a turn; beyond, a call is refused at once.
+    #[arg(long = "rpc.evm-queue", default_value_t = 128)]
+    rpc_evm_queue: usize,
     /// Port of the JWT-authenticated engine API (off unless given).
     #[arg(long = "authrpc.port")]
     authrpc_port: Option<u16>,
@@ -256,6 +267,12 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
         max_txs_per_block: args.max_txs_per_block,
         validator_key: args.validator_key,
         rpc_gas_cap: args.rpc_gas_cap,
+        rpc_evm_timeout: args.rpc_evmtimeout,
+        rpc_evm_concurrency: evm_concurrency(
+            args.rpc_evm_concurrency,
+            args.tokio_blocking_threads,
+        )?,
+        rpc_evm_queue: args.rpc_evm_queue,
         engine,
         rpc: cloister_node::RpcOptions {
             cors_origins: args.rpc_cors,
@@ -279,6 +296,22 @@ async fn run_node(args: NodeArgs) -> eyre::Result<()> {
     Ok(())
 }
 
+/// EVM-executing RPC calls at once: asked for, or every core but one; never so many that they
+/// take every blocking thread, which block production also runs on.
+fn evm_concurrency(asked: Option<usize>, blocking_threads: usize) -> eyre::Result<usize> {
+    let blocking_threads = blocking_threads.max(1);
+    match asked {
+        Some(n) if n == 0 || n >= blocking_threads => eyre::bail!(
+            "--rpc.evm-concurrency must be at least 1 and below --tokio-blocking-threads \
+             ({blocking_threads}): block production runs on those threads too"
+        ),
+        Some(n) => Ok(n),
+        None => Ok(
+            NodeConfig::default_evm_concurrency().min(blocking_threads.saturating_sub(2).max(1))
+        ),
+    }
+}
+
 /// `cloister node --config FILE`: initialises the datadir from the file's genesis on first
 /// start, then runs the node until Ctrl-C or SIGTERM.
 async fn run_configured_node(args: NodeArgs) -> eyre::Result<()> {
@@ -290,7 +323,8 @@ async fn run_configured_node(args: NodeArgs) -> eyre::Result<()> {
             "inside the enclave the node runs from its measured arguments, not a config file"
         );
     }
-    let (config, genesis) = cloister_node::NodeFile::read(&path)?.node_config(&path)?;
+    let (mut config, genesis) = cloister_node::NodeFile::read(&path)?.node_config(&path)?;
+    config.rpc_evm_concurrency = evm_concurrency(None, args.tokio_blocking_threads)?;
     if let Some(genesis) = genesis {
         let json = std::fs::read_to_string(&genesis)
             .map_err(|e| eyre::eyre!("cannot read {}: {e}", genesis.display()))?;

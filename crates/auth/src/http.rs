@@ -229,6 +229,7 @@ fn refused(refusal: AuthError) -> Response<String> {
                 SiweError::Format(_) | SiweError::TooLong | SiweError::MalformedSignature => {
                     StatusCode::BAD_REQUEST
                 }
+                SiweError::TooManySignIns => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
             error(status, &refusal.to_string())

@@ -17,7 +17,7 @@ pub mod token;
 pub use extract::{RPC_PATH_PREFIX, bearer_token, path_token};
 pub use http::{handle, handle_with_bearer};
 pub use message::{MessageFormatError, SiweMessage, message_text};
-pub use nonce::NonceStore;
+pub use nonce::{NonceError, NonceStore};
 pub use service::{
     AddressAdded, AuthConfig, AuthConfigError, AuthError, AuthService, SignInChallenge, SignInGate,
     SignInResult,

@@ -3,7 +3,7 @@
 
 use crate::{
     message::{MessageFormatError, SiweMessage},
-    nonce::NonceStore,
+    nonce::{NonceError, NonceStore},
     time::parse_rfc3339,
 };
 use cloister_primitives::primitives::Signature;
@@ -64,6 +64,9 @@ pub enum SiweError {
     /// The nonce was never issued here, has expired or was already used.
     #[error("nonce unknown, expired or already used")]
     UnknownNonce,
+    /// The memory of used nonces is full (an unusual burst of sign-ins): try again later.
+    #[error("too many sign-ins; try again later")]
+    TooManySignIns,
 }
 
 /// Checks `text` signed with `signature_hex` against `rules` at `now` (Unix seconds), and
@@ -96,9 +99,12 @@ pub fn verify_sign_in(
     if signer != message.address {
         return Err(SiweError::SignerMismatch);
     }
-    if !nonces.take_at(&message.nonce, now) {
-        return Err(SiweError::UnknownNonce);
-    }
+    nonces
+        .take_at(&message.nonce, now)
+        .map_err(|refused| match refused {
+            NonceError::Unknown => SiweError::UnknownNonce,
+            NonceError::Full => SiweError::TooManySignIns,
+        })?;
     Ok(message)
 }
 

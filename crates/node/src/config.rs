@@ -27,6 +27,13 @@ pub struct NodeConfig {
     pub validator_key: Option<B256>,
     /// Gas cap of eth_call / eth_estimateGas.
     pub rpc_gas_cap: u64,
+    /// Longest an EVM-executing call (eth_call, eth_estimateGas, debug_traceCall...) may take
+    /// from its arrival, queueing included (geth's `--rpc.evmtimeout`); zero: no bound.
+    pub rpc_evm_timeout: Duration,
+    /// Most EVM-executing calls running at once (`--rpc.evm-concurrency`).
+    pub rpc_evm_concurrency: usize,
+    /// Most EVM-executing calls waiting for a turn; beyond, a call is refused at once.
+    pub rpc_evm_queue: usize,
     /// The authenticated engine API, when asked for (`--authrpc.port`).
     pub engine: Option<cloister_rpc_engine::EngineConfig>,
     /// Server limits and CORS of the RPC port.
@@ -123,6 +130,9 @@ impl NodeConfig {
             max_txs_per_block: 20_000,
             validator_key: None,
             rpc_gas_cap: 50_000_000,
+            rpc_evm_timeout: cloister_rpc::RpcContext::DEFAULT_EVM_TIMEOUT,
+            rpc_evm_concurrency: Self::default_evm_concurrency(),
+            rpc_evm_queue: cloister_rpc::RpcContext::DEFAULT_EVM_QUEUE,
             engine: None,
             rpc: RpcOptions::default(),
             filters: Default::default(),
@@ -136,6 +146,11 @@ impl NodeConfig {
             unlock_dev_accounts: false,
             simulated_mrenclave: None,
         }
+    }
+
+    /// Most EVM-executing calls at once unless told: every core but one, at least one.
+    pub fn default_evm_concurrency() -> usize {
+        cloister_rpc::RpcContext::default_evm_concurrency()
     }
 
     /// Checks the values make sense together.
@@ -154,6 +169,11 @@ impl NodeConfig {
         if self.simulated_mrenclave.is_some() && self.tee != TeeMode::Simulated {
             return Err(NodeError::Config(
                 "a chosen simulated measurement needs --tee simulated (never on SGX)".into(),
+            ));
+        }
+        if self.rpc_evm_concurrency == 0 {
+            return Err(NodeError::Config(
+                "rpc.evm-concurrency must be at least 1".into(),
             ));
         }
         if self.dev && self.cluster.is_some() {

@@ -4,27 +4,29 @@
 
 use crate::{
     call::{Prepared, call_gas},
+    limits::{CallError, Deadline},
     messages,
     request::sender,
 };
 use alloy_eips::eip2930::{AccessList, AccessListResult};
 use alloy_rpc_types_eth::{BlockId, TransactionRequest, state::StateOverride};
 use cloister_primitives::U256;
-use cloister_rpc::{RpcContext, RpcResult};
+use cloister_rpc::RpcContext;
 use revm::context::result::ExecutionResult;
 use revm_inspectors::access_list::AccessListInspector;
 
 /// Most rounds before the list is taken as it stands (each round can only add entries).
 const MAX_ROUNDS: usize = 16;
 
-/// eth_createAccessList.
+/// eth_createAccessList; every round ends by `deadline`.
 pub(crate) fn create_access_list(
     ctx: &RpcContext,
     mut request: TransactionRequest,
     block: Option<BlockId>,
     state_overrides: Option<StateOverride>,
-) -> RpcResult<AccessListResult> {
-    let prepared = Prepared::new(ctx, block, state_overrides, None)?;
+    deadline: Deadline,
+) -> Result<AccessListResult, CallError> {
+    let prepared = Prepared::new(ctx, block, state_overrides, None, deadline)?;
     let from = sender(&request);
     let gas = call_gas(ctx, &request);
     let mut list = request.access_list.clone().unwrap_or_default();

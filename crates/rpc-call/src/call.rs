@@ -5,6 +5,7 @@
 
 use crate::CallState;
 use crate::{
+    limits::{CallError, Deadline},
     messages,
     overrides::{OverrideError, apply_block, apply_overrides},
     precompiles::create_evm,
@@ -34,15 +35,19 @@ pub(crate) struct Prepared {
     spec: Arc<ChainSpec>,
     block_overrides: Option<BlockOverrides>,
     state_overrides: Option<StateOverride>,
+    /// When every run of this call must have ended.
+    deadline: Deadline,
 }
 
 impl Prepared {
-    /// Resolves the block and applies the block overrides to its environment.
+    /// Resolves the block and applies the block overrides to its environment; every run must
+    /// end by `deadline`.
     pub(crate) fn new(
         ctx: &RpcContext,
         block: Option<BlockId>,
         state_overrides: Option<StateOverride>,
         block_overrides: Option<BlockOverrides>,
+        deadline: Deadline,
     ) -> RpcResult<Self> {
         let head = ctx.state_at(block)?;
         let spec = ctx.chain.spec().clone();
@@ -52,6 +57,7 @@ impl Prepared {
             spec,
             block_overrides,
             state_overrides,
+            deadline,
         };
         let mut scratch = prepared.state();
         prepared.env = prepared.env_for(&mut scratch);
@@ -98,16 +104,18 @@ impl Prepared {
         build_tx(request, defaults).map_err(|e| RpcError::InvalidParams(e.to_string()))
     }
 
-    /// Runs `tx` from `from` with `inspector` watching.
+    /// Runs `tx` from `from` with `inspector` watching; a timeout once the deadline passes.
     pub(crate) fn run<I>(
         &self,
         tx: &TxEnvelope,
         from: Address,
         inspector: &mut I,
-    ) -> RpcResult<ExecutionResult>
+    ) -> Result<ExecutionResult, CallError>
     where
         I: for<'a> Inspector<EthEvmContext<&'a mut CallState>>,
     {
+        self.deadline.check()?;
+        let mut bound = self.deadline.inspector();
         let mut state = self.state();
         let mut env = self.env_for(&mut state);
         let tx_env = tx_env(tx, from);
@@ -119,7 +127,7 @@ impl Prepared {
         {
             blob.blob_gasprice = 0;
         }
-        let mut evm = create_evm(&mut state, env, inspector);
+        let mut evm = create_evm(&mut state, env, (inspector, &mut bound));
         if let Some(overrides) = self.state_overrides.clone() {
             let (db, _, precompiles) = evm.components_mut();
             apply_overrides(overrides, db, precompiles.reachable_mut()).map_err(override_error)?;
@@ -131,11 +139,17 @@ impl Prepared {
             }
             other => RpcError::internal(other),
         })?;
+        drop(evm);
+        bound.check()?;
         Ok(outcome.result)
     }
 
-    /// Runs `tx` with no inspector.
-    pub(crate) fn run_plain(&self, tx: &TxEnvelope, from: Address) -> RpcResult<ExecutionResult> {
+    /// Runs `tx` with no inspector but the deadline's.
+    pub(crate) fn run_plain(
+        &self,
+        tx: &TxEnvelope,
+        from: Address,
+    ) -> Result<ExecutionResult, CallError> {
         self.run(tx, from, &mut NoOpInspector)
     }
 }
@@ -150,20 +164,23 @@ pub(crate) fn call_gas(ctx: &RpcContext, request: &TransactionRequest) -> u64 {
     request.gas.map_or(cap, |gas| gas.min(cap))
 }
 
-/// eth_call.
+/// eth_call, ending by `deadline`.
 pub(crate) fn call(
     ctx: &RpcContext,
     request: TransactionRequest,
     block: Option<BlockId>,
     state_overrides: Option<StateOverride>,
     block_overrides: Option<BlockOverrides>,
-) -> RpcResult<Bytes> {
-    let prepared = Prepared::new(ctx, block, state_overrides, block_overrides)?;
+    deadline: Deadline,
+) -> Result<Bytes, CallError> {
+    let prepared = Prepared::new(ctx, block, state_overrides, block_overrides, deadline)?;
     let tx = prepared.tx(&request, call_gas(ctx, &request))?;
     match prepared.run_plain(&tx, sender(&request))? {
         ExecutionResult::Success { output, .. } => Ok(output.into_data()),
-        ExecutionResult::Revert { output, .. } => Err(reverted(output)),
-        ExecutionResult::Halt { reason, .. } => Err(RpcError::Halted(messages::halt(&reason))),
+        ExecutionResult::Revert { output, .. } => Err(reverted(output).into()),
+        ExecutionResult::Halt { reason, .. } => {
+            Err(RpcError::Halted(messages::halt(&reason)).into())
+        }
     }
 }
 

@@ -1,12 +1,14 @@
 //! Methods that execute a request without committing it: `eth_call` (with state and block
 //! overrides), `eth_estimateGas`, `eth_createAccessList` and `eth_simulateV1`; and
 //! `eth_sendTransaction`, which signs with a dev key. Each enforces the confidentiality policy
-//! first (module `confidential`): calls run from the caller, overrides are for auditors.
+//! first (module `confidential`): calls run from the caller, overrides are for auditors. Every
+//! one that executes the EVM on request is bounded in time and concurrency (module `limits`).
 
 mod access_list;
 mod call;
 mod confidential;
 mod estimate;
+pub mod limits;
 mod messages;
 mod overrides;
 mod precompiles;
@@ -24,12 +26,13 @@ use cloister_primitives::{B256, Bytes, U256};
 use cloister_rpc::{RpcContext, RpcError};
 use jsonrpsee::{
     Extensions, RpcModule,
-    core::{RegisterMethodError, RpcResult as JsonResult},
+    core::{RegisterMethodError, RpcResult as JsonResult, async_trait},
     proc_macros::rpc,
 };
 use std::sync::Arc;
 
 pub use confidential::OVERRIDES_REFUSED;
+pub use limits::{CallError, Deadline, DeadlineInspector, EvmLimitError, run_bounded};
 pub use simulate::SimulateError;
 
 /// revm's cached state over the state of a stored block.
@@ -41,7 +44,7 @@ pub(crate) type CallState =
 pub trait EthCallApi {
     /// Executes a call without creating a transaction.
     #[method(name = "call", with_extensions)]
-    fn call(
+    async fn call(
         &self,
         request: TransactionRequest,
         block: Option<BlockId>,
@@ -50,7 +53,7 @@ pub trait EthCallApi {
     ) -> JsonResult<Bytes>;
     /// Gas a transaction needs.
     #[method(name = "estimateGas", with_extensions)]
-    fn estimate_gas(
+    async fn estimate_gas(
         &self,
         request: TransactionRequest,
         block: Option<BlockId>,
@@ -59,7 +62,7 @@ pub trait EthCallApi {
     ) -> JsonResult<U256>;
     /// The access list a transaction would use, and its gas with that list.
     #[method(name = "createAccessList", with_extensions)]
-    fn create_access_list(
+    async fn create_access_list(
         &self,
         request: TransactionRequest,
         block: Option<BlockId>,
@@ -67,14 +70,14 @@ pub trait EthCallApi {
     ) -> JsonResult<AccessListResult>;
     /// Simulates a chain of blocks of calls on top of a block.
     #[method(name = "simulateV1", with_extensions)]
-    fn simulate_v1(
+    async fn simulate_v1(
         &self,
         payload: SimulatePayload,
         block: Option<BlockId>,
     ) -> JsonResult<Vec<SimulatedBlock<Block>>>;
     /// Signs with a dev key and submits.
     #[method(name = "sendTransaction", with_extensions)]
-    fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256>;
+    async fn send_transaction(&self, request: TransactionRequest) -> JsonResult<B256>;
 }
 
 /// The request-execution server.
@@ -90,8 +93,9 @@ impl EthCallRpc {
     }
 }
 
+#[async_trait]
 impl EthCallApiServer for EthCallRpc {
-    fn call(
+    async fn call(
         &self,
         ext: &Extensions,
         mut request: TransactionRequest,
@@ -106,16 +110,20 @@ impl EthCallApiServer for EthCallRpc {
             state_overrides.as_ref(),
             block_overrides.as_deref(),
         )?;
-        Ok(call::call(
-            &self.ctx,
-            request,
-            block,
-            state_overrides,
-            block_overrides.map(|b| *b),
-        )?)
+        Ok(run_bounded(&self.ctx, move |ctx, deadline: &Deadline| {
+            call::call(
+                ctx,
+                request,
+                block,
+                state_overrides,
+                block_overrides.map(|b| *b),
+                deadline.clone(),
+            )
+        })
+        .await?)
     }
 
-    fn estimate_gas(
+    async fn estimate_gas(
         &self,
         ext: &Extensions,
         mut request: TransactionRequest,
@@ -130,17 +138,21 @@ impl EthCallApiServer for EthCallRpc {
             state_overrides.as_ref(),
             block_overrides.as_deref(),
         )?;
-        let gas = estimate::estimate_gas(
-            &self.ctx,
-            request,
-            block,
-            state_overrides,
-            block_overrides.map(|b| *b),
-        )?;
+        let gas = run_bounded(&self.ctx, move |ctx, deadline: &Deadline| {
+            estimate::estimate_gas(
+                ctx,
+                request,
+                block,
+                state_overrides,
+                block_overrides.map(|b| *b),
+                deadline.clone(),
+            )
+        })
+        .await?;
         Ok(U256::from(gas))
     }
 
-    fn create_access_list(
+    async fn create_access_list(
         &self,
         ext: &Extensions,
         mut request: TransactionRequest,
@@ -150,32 +162,37 @@ impl EthCallApiServer for EthCallRpc {
         let viewer = self.ctx.viewer(ext);
         confidential::bind_from(&viewer, &mut request)?;
         confidential::check_overrides(&viewer, state_overrides.as_ref(), None)?;
-        Ok(access_list::create_access_list(
-            &self.ctx,
-            request,
-            block,
-            state_overrides,
-        )?)
+        Ok(run_bounded(&self.ctx, move |ctx, deadline: &Deadline| {
+            access_list::create_access_list(ctx, request, block, state_overrides, deadline.clone())
+        })
+        .await?)
     }
 
-    fn simulate_v1(
+    async fn simulate_v1(
         &self,
         ext: &Extensions,
         mut payload: SimulatePayload,
         block: Option<BlockId>,
     ) -> JsonResult<Vec<SimulatedBlock<Block>>> {
         confidential::guard_simulation(&self.ctx.viewer(ext), &mut payload)?;
-        Ok(simulate::simulate(&self.ctx, payload, block)?)
+        Ok(run_bounded(&self.ctx, move |ctx, deadline: &Deadline| {
+            simulate::simulate(ctx, payload, block, deadline)
+        })
+        .await?)
     }
 
-    fn send_transaction(&self, ext: &Extensions, request: TransactionRequest) -> JsonResult<B256> {
+    async fn send_transaction(
+        &self,
+        ext: &Extensions,
+        request: TransactionRequest,
+    ) -> JsonResult<B256> {
         // Someone else's address gets the answer an address without a key gets.
         if let Some(from) = request.from
             && !self.ctx.viewer(ext).acts_as(&from)
         {
             return Err(RpcError::UnknownAccount.into());
         }
-        Ok(send::sign_and_send(&self.ctx, request)?)
+        Ok(send::sign_and_send(&self.ctx, request).await?)
     }
 }
 

@@ -1,11 +1,18 @@
-//! eth_sendTransaction: fills in what a wallet would and signs with a dev key.
+//! eth_sendTransaction: fills in what a wallet would and signs with a dev key. A missing gas
+//! limit is estimated: at once for a plain transfer (one run of 21000 gas), otherwise as
+//! eth_estimateGas is, in the queue for an EVM turn and within its time bound.
 
+use crate::limits::{CallError, Deadline, run_bounded};
 use alloy_rpc_types_eth::{BlockId, BlockNumberOrTag, TransactionRequest};
 use cloister_primitives::B256;
-use cloister_rpc::{RpcContext, RpcError, RpcResult};
+use cloister_rpc::{RpcContext, RpcError};
+use std::sync::Arc;
 
 /// Fills in what a wallet would (nonce, gas, fees, chain id), signs with the `from` key, submits.
-pub(crate) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -> RpcResult<B256> {
+pub(crate) async fn sign_and_send(
+    ctx: &Arc<RpcContext>,
+    mut request: TransactionRequest,
+) -> Result<B256, CallError> {
     let from = request
         .from
         .ok_or_else(|| RpcError::InvalidParams("missing from".into()))?;
@@ -19,13 +26,24 @@ pub(crate) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -
         request.chain_id = Some(ctx.chain.spec().chain_id());
     }
     if request.gas.is_none() {
-        request.gas = Some(crate::estimate::estimate_gas(
-            ctx,
-            request.clone(),
-            None,
-            None,
-            None,
-        )?);
+        let gas = match crate::estimate::transfer_gas(ctx, &request)? {
+            Some(gas) => gas,
+            None => {
+                let estimated = request.clone();
+                run_bounded(ctx, move |ctx, deadline: &Deadline| {
+                    crate::estimate::estimate_gas(
+                        ctx,
+                        estimated,
+                        None,
+                        None,
+                        None,
+                        deadline.clone(),
+                    )
+                })
+                .await?
+            }
+        };
+        request.gas = Some(gas);
     }
     if request.gas_price.is_none() && request.max_fee_per_gas.is_none() {
         let (base_fee, _) = cloister_rpc::next_block_fields(&ctx.chain.head().header);
@@ -43,5 +61,5 @@ pub(crate) fn sign_and_send(ctx: &RpcContext, mut request: TransactionRequest) -
         .build_typed_tx()
         .map_err(|_| RpcError::InvalidParams("incomplete transaction request".into()))?;
     let envelope = cloister_rpc::sign(&signer, typed)?;
-    cloister_rpc::submit(ctx, envelope)
+    Ok(cloister_rpc::submit(ctx, envelope)?)
 }

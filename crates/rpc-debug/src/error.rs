@@ -5,6 +5,7 @@
 use cloister_evm::StateDbError;
 use cloister_primitives::B256;
 use cloister_rpc::RpcError;
+use cloister_rpc_call::EvmLimitError;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use revm::database_interface::bal::EvmDatabaseError;
 
@@ -55,6 +56,9 @@ pub enum DebugError {
     /// The blocking task running the trace died.
     #[error("trace task failed: {0}")]
     Task(String),
+    /// The trace ran out of time or found no turn (geth's "execution aborted (timeout = 5s)").
+    #[error(transparent)]
+    Limit(#[from] EvmLimitError),
 }
 
 impl From<cloister_storage::StorageError> for DebugError {
@@ -67,6 +71,7 @@ impl From<DebugError> for ErrorObjectOwned {
     fn from(err: DebugError) -> Self {
         match err {
             DebugError::Rpc(inner) => inner.into(),
+            DebugError::Limit(limit) => limit.into(),
             DebugError::State(_) | DebugError::Replay { .. } | DebugError::Task(_) => {
                 RpcError::internal(err).into()
             }

@@ -1,6 +1,7 @@
 //! The `debug_` namespace: tracing of mined transactions, blocks and calls (struct logger,
 //! callTracer, prestateTracer and revm-inspectors' other built-in tracers) and the raw
-//! consensus-encoding getters, answering as geth does.
+//! consensus-encoding getters, answering as geth does. Tracing re-executes, so it takes an EVM
+//! turn and stops at the node's bound like eth_call (`cloister_rpc_call::limits`).
 
 mod error;
 mod params;
@@ -20,6 +21,7 @@ use alloy_rpc_types_trace::geth::{
 };
 use cloister_primitives::Bytes;
 use cloister_rpc::RpcContext;
+use cloister_rpc_call::{Deadline, run_bounded};
 use jsonrpsee::{
     RpcModule,
     core::{RegisterMethodError, RpcResult as JsonResult, async_trait},
@@ -85,17 +87,14 @@ impl DebugRpc {
         Self { ctx }
     }
 
-    /// Runs a trace off the async runtime: re-execution is CPU-bound.
+    /// Runs a trace off the async runtime (re-execution is CPU-bound) in an EVM turn, by the
+    /// node's bound on EVM-executing calls.
     async fn blocking<T, F>(&self, job: F) -> JsonResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&RpcContext) -> Result<T, DebugError> + Send + 'static,
+        F: FnOnce(&RpcContext, &Deadline) -> Result<T, DebugError> + Send + 'static,
     {
-        let ctx = self.ctx.clone();
-        let outcome = tokio::task::spawn_blocking(move || job(&ctx))
-            .await
-            .map_err(|err| DebugError::Task(err.to_string()))?;
-        Ok(outcome?)
+        Ok(run_bounded(&self.ctx, job).await?)
     }
 }
 
@@ -106,7 +105,7 @@ impl DebugApiServer for DebugRpc {
         hash: PrefixedHash,
         options: Option<GethDebugTracingOptions>,
     ) -> JsonResult<GethTrace> {
-        self.blocking(move |ctx| trace::transaction(ctx, hash.0, options))
+        self.blocking(move |ctx, deadline| trace::transaction(ctx, hash.0, options, deadline))
             .await
     }
 
@@ -115,11 +114,11 @@ impl DebugApiServer for DebugRpc {
         number: BlockNumberOrTag,
         options: Option<GethDebugTracingOptions>,
     ) -> JsonResult<Vec<BlockTraceEntry>> {
-        self.blocking(move |ctx| {
+        self.blocking(move |ctx, deadline| {
             let resolved = ctx.block_number(number).ok_or_else(|| {
                 DebugError::BlockNumberNotFound(number.as_number().unwrap_or_default())
             })?;
-            trace::block_by_number(ctx, resolved, options)
+            trace::block_by_number(ctx, resolved, options, deadline)
         })
         .await
     }
@@ -129,7 +128,7 @@ impl DebugApiServer for DebugRpc {
         hash: PrefixedHash,
         options: Option<GethDebugTracingOptions>,
     ) -> JsonResult<Vec<BlockTraceEntry>> {
-        self.blocking(move |ctx| trace::block_by_hash(ctx, hash.0, options))
+        self.blocking(move |ctx, deadline| trace::block_by_hash(ctx, hash.0, options, deadline))
             .await
     }
 
@@ -139,7 +138,7 @@ impl DebugApiServer for DebugRpc {
         block: Option<BlockId>,
         options: Option<GethDebugTracingCallOptions>,
     ) -> JsonResult<GethTrace> {
-        self.blocking(move |ctx| trace::call(ctx, request, block, options))
+        self.blocking(move |ctx, deadline| trace::call(ctx, request, block, options, deadline))
             .await
     }
 

@@ -8,6 +8,7 @@ use alloy_evm::{Evm, EvmEnv, FromRecoveredTx, block::SystemCaller};
 use cloister_evm::{CloisterEvmFactory, State, StateDb, evm_env};
 use cloister_primitives::{B256, Header, RecoveredTx};
 use cloister_rpc::RpcContext;
+use cloister_rpc_call::Deadline;
 use revm::{
     DatabaseCommit,
     context::{TxEnv, result::ResultAndState},
@@ -72,24 +73,32 @@ impl BlockReplay {
         })
     }
 
-    /// Runs and commits, untraced, every transaction before `index`.
-    pub(crate) fn skip_to(&mut self, index: usize) -> Result<(), DebugError> {
+    /// Runs and commits, untraced, every transaction before `index`, by `deadline`.
+    pub(crate) fn skip_to(&mut self, index: usize, deadline: &Deadline) -> Result<(), DebugError> {
         while self.next < index.min(self.transactions.len()) {
             let tx_env = self.tx_env(self.next);
             let block = self.header.number;
-            let mut evm = CloisterEvmFactory.create_evm(&mut self.state, self.env.clone());
+            let mut bound = deadline.inspector();
+            let mut evm = CloisterEvmFactory.create_evm_with_inspector(
+                &mut self.state,
+                self.env.clone(),
+                &mut bound,
+            );
             evm.transact_commit(tx_env)
                 .map_err(|err| replay_error(block, err))?;
+            drop(evm);
+            bound.check()?;
             self.next += 1;
         }
         Ok(())
     }
 
-    /// Runs the next transaction under `inspector`, commits it, and returns the tracer's
-    /// answer with the transaction's hash.
+    /// Runs the next transaction under `inspector` (halted at `deadline`), commits it, and
+    /// returns the tracer's answer with the transaction's hash.
     pub(crate) fn trace_next(
         &mut self,
         inspector: &mut DebugInspector,
+        deadline: &Deadline,
     ) -> Result<(B256, alloy_rpc_types_trace::geth::GethTrace), DebugError> {
         let index = self.next;
         let tx_env = self.tx_env(index);
@@ -99,15 +108,17 @@ impl BlockReplay {
             .map(|tx| *tx.inner().tx_hash())
             .unwrap_or_default();
         let block = self.header.number;
+        let mut bound = deadline.inspector();
         let outcome: ResultAndState = {
             let mut evm = CloisterEvmFactory.create_evm_with_inspector(
                 &mut self.state,
                 self.env.clone(),
-                &mut *inspector,
+                (&mut *inspector, &mut bound),
             );
             evm.transact(tx_env.clone())
                 .map_err(|err| replay_error(block, err))?
         };
+        bound.check()?;
         let context = TransactionContext {
             block_hash: Some(self.hash),
             tx_index: Some(index),

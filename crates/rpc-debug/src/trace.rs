@@ -18,17 +18,19 @@ use alloy_rpc_types_trace::geth::{
 use cloister_evm::{CloisterEvmFactory, evm_env};
 use cloister_primitives::B256;
 use cloister_rpc::RpcContext;
+use cloister_rpc_call::Deadline;
 use revm::context::{TxEnv, result::EVMError};
 use revm_inspectors::tracing::TransactionContext;
 
 /// One entry of a block trace: `{txHash, result}` as geth answers.
 pub type BlockTraceEntry = TraceResult;
 
-/// Traces the mined transaction `hash` on the state it originally ran on.
+/// Traces the mined transaction `hash` on the state it originally ran on, by `deadline`.
 pub(crate) fn transaction(
     ctx: &RpcContext,
     hash: B256,
     options: Option<GethDebugTracingOptions>,
+    deadline: &Deadline,
 ) -> Result<GethTrace, DebugError> {
     let mut inspector = tracer::inspector(options)?;
     let head = ctx.chain.head();
@@ -41,22 +43,23 @@ pub(crate) fn transaction(
     if index >= replay.transactions.len() {
         return Err(DebugError::TransactionNotFound);
     }
-    replay.skip_to(index)?;
-    let (_, trace) = replay.trace_next(&mut inspector)?;
+    replay.skip_to(index, deadline)?;
+    let (_, trace) = replay.trace_next(&mut inspector, deadline)?;
     Ok(trace)
 }
 
-/// Traces every transaction of block `number`, in order.
+/// Traces every transaction of block `number`, in order, by `deadline`.
 pub(crate) fn block_by_number(
     ctx: &RpcContext,
     number: u64,
     options: Option<GethDebugTracingOptions>,
+    deadline: &Deadline,
 ) -> Result<Vec<BlockTraceEntry>, DebugError> {
     let mut inspector = tracer::inspector(options)?;
     let mut replay = BlockReplay::open(ctx, number)?;
     let mut entries = Vec::with_capacity(replay.transactions.len());
     while replay.has_next() {
-        let (tx_hash, trace) = replay.trace_next(&mut inspector)?;
+        let (tx_hash, trace) = replay.trace_next(&mut inspector, deadline)?;
         entries.push(TraceResult::Success {
             result: trace,
             tx_hash: Some(tx_hash),
@@ -65,11 +68,12 @@ pub(crate) fn block_by_number(
     Ok(entries)
 }
 
-/// Traces every transaction of the canonical block `hash`.
+/// Traces every transaction of the canonical block `hash`, by `deadline`.
 pub(crate) fn block_by_hash(
     ctx: &RpcContext,
     hash: B256,
     options: Option<GethDebugTracingOptions>,
+    deadline: &Deadline,
 ) -> Result<Vec<BlockTraceEntry>, DebugError> {
     let number = ctx
         .chain
@@ -77,16 +81,18 @@ pub(crate) fn block_by_hash(
         .reader
         .block_number(&hash)?
         .ok_or(DebugError::BlockHashNotFound(hash))?;
-    block_by_number(ctx, number, options)
+    block_by_number(ctx, number, options, deadline)
 }
 
 /// Traces `request` as a call on the state after `block` (default latest), in that block's
 /// environment; nonce and EOA checks are off, as are fee checks when the request names no fee.
+/// Execution halts at `deadline` (geth's timeout error).
 pub(crate) fn call(
     ctx: &RpcContext,
     mut request: TransactionRequest,
     block: Option<BlockId>,
     options: Option<GethDebugTracingCallOptions>,
+    deadline: &Deadline,
 ) -> Result<GethTrace, DebugError> {
     let options = options.unwrap_or_default();
     let mut inspector = tracer::inspector(Some(options.tracing_options))?;
@@ -114,9 +120,13 @@ pub(crate) fn call(
     let tx_env: TxEnv = request
         .try_into_tx_env(&env)
         .map_err(|err| DebugError::InvalidRequest(err.to_string()))?;
+    let mut bound = deadline.inspector();
     let outcome = {
-        let mut evm =
-            CloisterEvmFactory.create_evm_with_inspector(&mut state, env.clone(), &mut inspector);
+        let mut evm = CloisterEvmFactory.create_evm_with_inspector(
+            &mut state,
+            env.clone(),
+            (&mut inspector, &mut bound),
+        );
         evm.transact(tx_env.clone()).map_err(|err| match err {
             EVMError::Transaction(invalid) => DebugError::InvalidTransaction(invalid.to_string()),
             EVMError::Header(invalid) => DebugError::InvalidTransaction(invalid.to_string()),
@@ -124,6 +134,7 @@ pub(crate) fn call(
             other => DebugError::InvalidRequest(other.to_string()),
         })?
     };
+    bound.check()?;
     tracer::finish(
         &mut inspector,
         TransactionContext::default(),

@@ -9,7 +9,11 @@ use cloister_evm::StateDb;
 use cloister_policy::Policy;
 use cloister_primitives::{Address, Header};
 use cloister_txpool::{AdmissionContext, TxPool};
-use std::sync::Arc;
+use std::{
+    sync::{Arc, atomic::AtomicUsize},
+    time::Duration,
+};
+use tokio::sync::Semaphore;
 
 /// Shared state of the RPC server.
 #[derive(Debug)]
@@ -26,6 +30,15 @@ pub struct RpcContext {
     pub policy: Arc<Policy>,
     /// Where auditors' reads are recorded.
     pub audit: AuditLog,
+    /// Longest an EVM-executing call (eth_call, eth_estimateGas, debug_traceCall...) may take
+    /// from its arrival, waiting included (geth's `--rpc.evmtimeout`); zero: no bound.
+    pub evm_timeout: Duration,
+    /// Turns of EVM-executing calls: at most this many run at once, block production aside.
+    pub evm_slots: Arc<Semaphore>,
+    /// Most EVM-executing calls waiting for a turn; more are refused at once.
+    pub evm_queue: usize,
+    /// EVM-executing calls waiting for a turn now.
+    pub evm_waiting: AtomicUsize,
 }
 
 impl RpcContext {
@@ -45,7 +58,30 @@ impl RpcContext {
             gas_cap,
             policy: Arc::new(Policy::permissive()),
             audit,
+            evm_timeout: Self::DEFAULT_EVM_TIMEOUT,
+            evm_slots: Arc::new(Semaphore::new(Self::default_evm_concurrency())),
+            evm_queue: Self::DEFAULT_EVM_QUEUE,
+            evm_waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// geth's default bound on one EVM-executing call.
+    pub const DEFAULT_EVM_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default most EVM-executing calls waiting for a turn.
+    pub const DEFAULT_EVM_QUEUE: usize = 128;
+
+    /// Default most EVM-executing calls at once: every core but one (at least one), so that
+    /// block production and the rest of RPC keep a core.
+    pub fn default_evm_concurrency() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+    }
+
+    /// Bounds EVM-executing calls: `timeout` from arrival (zero: none), `concurrency` at once
+    /// (at least one), `queue` waiting.
+    pub fn set_evm_limits(&mut self, timeout: Duration, concurrency: usize, queue: usize) {
+        self.evm_timeout = timeout;
+        self.evm_slots = Arc::new(Semaphore::new(concurrency.max(1)));
+        self.evm_queue = queue;
     }
 
     /// The signer for `address`, if the node holds its key.

@@ -258,3 +258,20 @@ fn rust_builder_output_matches_what_the_page_signs() {
     let parsed = cloister_auth::SiweMessage::parse(&page_text).expect("page text parses");
     assert_eq!(message_text(&parsed), page_text);
 }
+
+#[test]
+fn a_nonce_flood_does_not_evict_an_honest_users_nonce() {
+    let (service, _store, _dir) = service();
+    let honest = PrivateKeySigner::random();
+    let (message, signature) = signed_over_http(&service, &honest);
+    // Twice the 10,000 nonces the store used to hold before evicting the oldest.
+    for _ in 0..20_000 {
+        let response = call(&service, Method::GET, "/signin/nonce", &Value::Null);
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let request = json!({ "message": message, "signature": signature });
+    let response = call(&service, Method::POST, "/signin", &request);
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+    // Nothing was stored for the flood: only the one used nonce is remembered.
+    assert!(json_of(&response)["token"].is_string());
+}

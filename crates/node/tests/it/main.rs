@@ -7,6 +7,7 @@ mod common;
 mod confidential_matrix;
 mod contract_rule;
 mod derived_values;
+mod evm_bounds;
 mod multi_address;
 mod observability;
 mod tls_mtls;

@@ -13,6 +13,7 @@ use super::{
 use crate::CallState;
 use crate::{
     call::revert_reason,
+    limits::Deadline,
     messages,
     overrides::apply_overrides,
     precompiles::create_evm,
@@ -68,6 +69,8 @@ pub struct Simulation<'a> {
     pub full_transactions: bool,
     /// Gas the remaining calls may still use (the RPC gas cap over the whole simulation).
     pub budget: u64,
+    /// When the whole simulation must have ended.
+    pub deadline: &'a Deadline,
 }
 
 /// A simulated block and its calls' results.
@@ -105,7 +108,11 @@ impl Simulation<'_> {
             blob.blob_gasprice = fee.saturating_to();
         }
         let shanghai = spec.is_shanghai_active_at_timestamp(header.timestamp);
-        let tracer = SimulationTracer::new(self.trace_transfers);
+        self.deadline.check()?;
+        let tracer = (
+            SimulationTracer::new(self.trace_transfers),
+            self.deadline.inspector(),
+        );
         let mut evm = create_evm(&mut self.state, env, tracer);
         if let Some(overrides) = block.state_overrides {
             let (db, _, precompiles) = evm.components_mut();
@@ -158,7 +165,7 @@ impl Simulation<'_> {
             };
             let tx = build_tx(call, defaults).map_err(|e| SimulateError::BadCall(e.to_string()))?;
             let tx_hash = *tx.tx_hash();
-            executor.evm_mut().inspector_mut().reset();
+            executor.evm_mut().inspector_mut().0.reset();
             let mut env = tx_env(&tx, from);
             let is_call = env.kind.is_call();
             if !self.validate {
@@ -170,6 +177,7 @@ impl Simulation<'_> {
                     Recovered::new_unchecked(tx.clone(), from),
                 ))
                 .map_err(|err| refused(err, from, gas))?;
+            executor.evm_mut().inspector_mut().1.check()?;
             if is_call && state_nonce == u64::MAX {
                 wrap_nonce(&mut output.result.state, from);
             }
@@ -184,7 +192,7 @@ impl Simulation<'_> {
                 });
             }
             self.budget -= used;
-            let logs = executor.evm_mut().inspector_mut().take_logs();
+            let logs = executor.evm_mut().inspector_mut().0.take_logs();
             calls.push(call_result(&result, logs, &header, tx_hash, index as u64));
             transactions.push(Recovered::new_unchecked(tx, from));
         }

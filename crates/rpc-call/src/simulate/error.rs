@@ -1,7 +1,7 @@
 //! eth_simulateV1's errors and geth's codes for them (-38010 … -38026 for simulation-specific
 //! failures, -32000 for plain errors such as bad overrides, -32603 for the rest).
 
-use crate::overrides::OverrideError;
+use crate::{limits::EvmLimitError, overrides::OverrideError};
 use cloister_rpc::RpcError;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use revm::context::result::InvalidTransaction;
@@ -83,6 +83,9 @@ pub enum SimulateError {
     /// The node failed.
     #[error("{0}")]
     Internal(String),
+    /// The simulation ran out of time or found no turn.
+    #[error(transparent)]
+    Limit(#[from] EvmLimitError),
 }
 
 impl SimulateError {
@@ -115,6 +118,7 @@ impl SimulateError {
             Self::InvalidTransaction { code, .. } => *code,
             Self::BadCall(_) | Self::Override(_) | Self::GasCapExhausted { .. } => PLAIN_ERROR,
             Self::Internal(_) => INTERNAL,
+            Self::Limit(_) => PLAIN_ERROR,
         }
     }
 }
@@ -123,6 +127,7 @@ impl From<SimulateError> for ErrorObjectOwned {
     fn from(err: SimulateError) -> Self {
         match err {
             SimulateError::Rpc(rpc) => rpc.into(),
+            SimulateError::Limit(limit) => limit.into(),
             other => ErrorObject::owned(other.code(), other.to_string(), None::<()>),
         }
     }

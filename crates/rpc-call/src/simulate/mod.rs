@@ -13,6 +13,7 @@ mod transfers;
 
 pub use error::SimulateError;
 
+use crate::limits::Deadline;
 use alloy_rpc_types_eth::{
     Block, BlockId,
     simulate::{SimulatePayload, SimulatedBlock},
@@ -25,11 +26,12 @@ const MAX_CALLS_PER_BLOCK: usize = 5_000;
 /// Most calls in one simulation.
 const MAX_CALLS: usize = 10_000;
 
-/// eth_simulateV1.
+/// eth_simulateV1; the whole simulation ends by `deadline`.
 pub fn simulate(
     ctx: &RpcContext,
     payload: SimulatePayload,
     block: Option<BlockId>,
+    deadline: &Deadline,
 ) -> Result<Vec<SimulatedBlock<Block>>, SimulateError> {
     let blocks = payload.block_state_calls;
     if blocks.is_empty() {
@@ -86,6 +88,7 @@ pub fn simulate(
         } else {
             ctx.gas_cap
         },
+        deadline,
     };
     let mut parent = base.header.clone();
     let mut parent_hash = base.hash;

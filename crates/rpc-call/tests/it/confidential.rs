@@ -73,13 +73,13 @@ async fn calls_run_from_the_caller() {
     let ext = as_caller(&policy, Some(STRANGER));
     for from in [None, Some(STRANGER)] {
         let request = from_json(json!({"from": from, "input": RETURN_CALLER}));
-        let output = rpc.call(&ext, request, None, None, None).unwrap();
+        let output = rpc.call(&ext, request, None, None, None).await.unwrap();
         assert_eq!(output.to_string(), word(STRANGER), "from {from:?}");
     }
     // The same request on the permissive server runs from the zero address, as geth does.
     let open = server(&node, None);
     let request = from_json(json!({"input": RETURN_CALLER}));
-    let output = open.call(&ext, request, None, None, None).unwrap();
+    let output = open.call(&ext, request, None, None, None).await.unwrap();
     assert_eq!(output.to_string(), word(Address::ZERO));
     node.handle.stop().await;
 }
@@ -91,24 +91,30 @@ async fn another_from_is_refused_everywhere() {
     let rpc = server(&node, Some(confidential()));
     let ext = as_caller(&policy, Some(MEMBER));
     let other = || from_json(json!({"from": STRANGER, "input": RETURN_CALLER}));
-    assert_not_caller(rpc.call(&ext, other(), None, None, None).unwrap_err());
+    assert_not_caller(rpc.call(&ext, other(), None, None, None).await.unwrap_err());
     assert_not_caller(
         rpc.estimate_gas(&ext, other(), None, None, None)
+            .await
             .unwrap_err(),
     );
     assert_not_caller(
         rpc.create_access_list(&ext, other(), None, None)
+            .await
             .unwrap_err(),
     );
     let payload = from_json(json!({"blockStateCalls": [
         {"calls": [{"input": RETURN_CALLER}]},
         {"calls": [{"from": MEMBER, "input": RETURN_CALLER}, {"from": STRANGER, "input": RETURN_CALLER}]}
     ]}));
-    assert_not_caller(rpc.simulate_v1(&ext, payload, None).unwrap_err());
+    assert_not_caller(rpc.simulate_v1(&ext, payload, None).await.unwrap_err());
     // An anonymous caller has no address to run from.
     let anonymous = as_caller(&policy, None);
     let request = from_json(json!({"input": RETURN_CALLER}));
-    assert_not_caller(rpc.call(&anonymous, request, None, None, None).unwrap_err());
+    assert_not_caller(
+        rpc.call(&anonymous, request, None, None, None)
+            .await
+            .unwrap_err(),
+    );
     node.handle.stop().await;
 }
 
@@ -121,7 +127,7 @@ async fn simulated_calls_run_from_the_caller() {
     let payload = from_json(json!({"blockStateCalls": [
         {"calls": [{"input": RETURN_CALLER}, {"from": MEMBER, "input": RETURN_CALLER}]}
     ]}));
-    let blocks = rpc.simulate_v1(&ext, payload, None).unwrap();
+    let blocks = rpc.simulate_v1(&ext, payload, None).await.unwrap();
     let blocks = serde_json::to_value(blocks).unwrap();
     for call in blocks[0]["calls"].as_array().unwrap() {
         assert_eq!(call["returnData"], json!(word(MEMBER)));
@@ -139,18 +145,29 @@ async fn overrides_are_refused_to_non_auditors() {
     let state = || Some(from_json(json!({CONTRACT: {"code": RETURN_NUMBER}})));
     let block = || Some(Box::new(from_json(json!({"number": "0x1234"}))));
 
-    assert_refused_overrides(rpc.call(&ext, request(), None, state(), None).unwrap_err());
-    assert_refused_overrides(rpc.call(&ext, request(), None, None, block()).unwrap_err());
+    assert_refused_overrides(
+        rpc.call(&ext, request(), None, state(), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_refused_overrides(
+        rpc.call(&ext, request(), None, None, block())
+            .await
+            .unwrap_err(),
+    );
     let err = rpc
         .estimate_gas(&ext, request(), None, state(), None)
+        .await
         .unwrap_err();
     assert_refused_overrides(err);
     let err = rpc
         .estimate_gas(&ext, request(), None, None, block())
+        .await
         .unwrap_err();
     assert_refused_overrides(err);
     let err = rpc
         .create_access_list(&ext, request(), None, state())
+        .await
         .unwrap_err();
     assert_refused_overrides(err);
     for sim_block in [
@@ -158,12 +175,13 @@ async fn overrides_are_refused_to_non_auditors() {
         json!({"blockOverrides": {"number": "0x1234"}, "calls": [{"to": CONTRACT}]}),
     ] {
         let payload = from_json(json!({"blockStateCalls": [{"calls": []}, sim_block]}));
-        assert_refused_overrides(rpc.simulate_v1(&ext, payload, None).unwrap_err());
+        assert_refused_overrides(rpc.simulate_v1(&ext, payload, None).await.unwrap_err());
     }
     // Empty overrides change nothing and pass.
     let empty_state = Some(from_json(json!({})));
     let empty_block = Some(Box::new(from_json(json!({}))));
     rpc.call(&ext, request(), None, empty_state, empty_block)
+        .await
         .unwrap();
     node.handle.stop().await;
 }
@@ -177,11 +195,16 @@ async fn auditors_may_override() {
     let request = || from_json(json!({"to": CONTRACT}));
     let state = || Some(from_json(json!({CONTRACT: {"code": RETURN_NUMBER}})));
     let block = || Some(Box::new(from_json(json!({"number": "0x1234"}))));
-    let output = rpc.call(&ext, request(), None, state(), block()).unwrap();
+    let output = rpc
+        .call(&ext, request(), None, state(), block())
+        .await
+        .unwrap();
     assert_eq!(output.to_string(), format!("0x{:064x}", 0x1234));
     rpc.estimate_gas(&ext, request(), None, state(), block())
+        .await
         .unwrap();
     rpc.create_access_list(&ext, request(), None, state())
+        .await
         .unwrap();
     // A simulated block's number must follow the head, so override the fee recipient instead.
     let payload = from_json(json!({"blockStateCalls": [{
@@ -189,11 +212,15 @@ async fn auditors_may_override() {
         "blockOverrides": {"feeRecipient": STRANGER},
         "calls": [{"to": CONTRACT}]
     }]}));
-    let blocks = serde_json::to_value(rpc.simulate_v1(&ext, payload, None).unwrap()).unwrap();
+    let blocks = serde_json::to_value(rpc.simulate_v1(&ext, payload, None).await.unwrap()).unwrap();
     assert_eq!(blocks[0]["calls"][0]["returnData"], json!(word(STRANGER)));
     // Still only as themselves.
     let other = from_json(json!({"from": MEMBER, "to": CONTRACT}));
-    assert_not_caller(rpc.call(&ext, other, None, state(), None).unwrap_err());
+    assert_not_caller(
+        rpc.call(&ext, other, None, state(), None)
+            .await
+            .unwrap_err(),
+    );
     node.handle.stop().await;
 }
 
@@ -206,18 +233,22 @@ async fn send_transaction_signs_only_as_the_caller() {
     let other = node.handle.dev_accounts[1].address();
     let ext = as_caller(&policy, Some(own));
     let transfer = |from: Address| from_json(json!({"from": from, "to": STRANGER, "value": "0x1"}));
-    let err = rpc.send_transaction(&ext, transfer(other)).unwrap_err();
+    let err = rpc
+        .send_transaction(&ext, transfer(other))
+        .await
+        .unwrap_err();
     assert_eq!(err.message(), "unknown account");
     // Exactly what a key the node does not hold answers.
     let unknown = as_caller(&policy, Some(STRANGER));
     let keyless = rpc
         .send_transaction(&unknown, transfer(STRANGER))
+        .await
         .unwrap_err();
     assert_eq!(
         (keyless.code(), keyless.message()),
         (err.code(), err.message())
     );
-    let hash = rpc.send_transaction(&ext, transfer(own)).unwrap();
+    let hash = rpc.send_transaction(&ext, transfer(own)).await.unwrap();
     let sent = node.result("eth_getTransactionByHash", json!([hash])).await;
     assert_eq!(sent["from"], json!(format!("{own:#x}")));
     node.handle.stop().await;
