@@ -14,9 +14,10 @@
 use cloister_node::{NodeConfig, NodeHandle, launch};
 use serde_json::{Value, json};
 use std::{
+    collections::BTreeMap,
     error::Error,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -124,7 +125,7 @@ async fn run(node: &NodeHandle, opts: &Options) -> AnyResult<()> {
     let phase = Duration::from_secs(opts.seconds);
 
     let sending = Arc::new(AtomicBool::new(true));
-    let send_errors = Arc::new(AtomicU64::new(0));
+    let send_errors = Arc::new(SendErrors::default());
     let mut tasks = Vec::new();
     for from in senders {
         tasks.push(tokio::spawn(send_loop(
@@ -169,11 +170,31 @@ async fn run(node: &NodeHandle, opts: &Options) -> AnyResult<()> {
     for task in tasks {
         task.await??;
     }
-    println!(
-        "transfer requests that failed: {}",
-        send_errors.load(Ordering::Relaxed)
-    );
+    send_errors.print();
     Ok(())
+}
+
+/// Refused transfers by message (numbers left out).
+#[derive(Debug, Default)]
+struct SendErrors(Mutex<BTreeMap<String, u64>>);
+
+impl SendErrors {
+    fn record(&self, answer: &AnyResult<Value>) {
+        let text = match answer {
+            Ok(value) => value["error"]["message"].as_str().unwrap_or("?").to_owned(),
+            Err(err) => err.to_string(),
+        };
+        let kind: String = text.split(':').next().unwrap_or_default().into();
+        if let Ok(mut counts) = self.0.lock() {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+
+    fn print(&self) {
+        let Ok(counts) = self.0.lock() else { return };
+        let total: u64 = counts.values().sum();
+        println!("transfer requests refused: {total} {counts:?}");
+    }
 }
 
 fn limits_text(opts: &Options) -> String {
@@ -208,7 +229,7 @@ async fn send_loop(
     url: String,
     from: String,
     running: Arc<AtomicBool>,
-    errors: Arc<AtomicU64>,
+    errors: Arc<SendErrors>,
 ) -> AnyResult<()> {
     let http = reqwest::Client::new();
     let body = json!({
@@ -218,10 +239,7 @@ async fn send_loop(
     while running.load(Ordering::Relaxed) {
         let answer = post(&http, &url, &body).await;
         if !matches!(&answer, Ok(v) if v.get("result").is_some()) {
-            let failures = errors.fetch_add(1, Ordering::Relaxed);
-            if failures < 3 {
-                eprintln!("transfer failed: {answer:?}");
-            }
+            errors.record(&answer);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

@@ -143,7 +143,8 @@ pub(crate) fn transfer_gas(
     ctx: &RpcContext,
     request: &TransactionRequest,
 ) -> Result<Option<u64>, CallError> {
-    let prepared = Prepared::new(ctx, None, None, None, Deadline::for_call(ctx))?;
+    // Run on an async worker: bounded, but never pausing (see `limits`).
+    let prepared = Prepared::new(ctx, None, None, None, Deadline::after(ctx.evm_timeout))?;
     let fits = ceiling(ctx, &prepared, request)? >= TX_GAS && plain_transfer(&prepared, request)?;
     Ok(fits.then_some(TX_GAS))
 }

@@ -7,7 +7,11 @@
 //! every frame, so the thread is released rather than left spinning. The answer is then geth's:
 //! `execution aborted (timeout = 5s)`, code -32000.
 //!
-//! The block producer executes on its own blocking task and never takes an EVM turn.
+//! The block producer executes on its own blocking task and never takes an EVM turn. While the
+//! pool holds transactions waiting for a block, a running call also gives way: after each
+//! [`SLICE`] of execution it pauses for [`REST`], so calls take at most about half a core per
+//! turn from block production and from the requests that feed it (on two cores, one turn and a
+//! flood of infinite loops otherwise leave the chain about half its throughput).
 
 use cloister_rpc::{RpcContext, RpcError};
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
@@ -27,6 +31,10 @@ use tokio::sync::{OwnedSemaphorePermit, TryAcquireError};
 /// Instructions between two looks at the clock (a look costs about as much as 20-50 simple
 /// instructions).
 pub const CHECK_EVERY: u32 = 1024;
+/// Execution between two chances for block production to run, while transactions wait.
+pub const SLICE: Duration = Duration::from_millis(2);
+/// How long a call pauses after a [`SLICE`] while transactions wait for a block.
+pub const REST: Duration = Duration::from_millis(2);
 /// geth's code for a failed execution.
 const SERVER_ERROR: i32 = -32000;
 /// EIP-1474's code for a request over a limit.
@@ -112,13 +120,24 @@ pub fn go_duration(d: Duration) -> String {
     }
 }
 
+/// Whether block production has work waiting (a call then gives way, see the module doc).
+#[derive(Clone)]
+struct ChainBusy(Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl std::fmt::Debug for ChainBusy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainBusy")
+    }
+}
+
 /// When a call must stop: its bound counted from its arrival, or earlier when its caller went
-/// away.
+/// away. Also whether it should give way to block production.
 #[derive(Debug, Clone)]
 pub struct Deadline {
     at: Option<Instant>,
     timeout: Duration,
     cancelled: Arc<AtomicBool>,
+    chain_busy: Option<ChainBusy>,
 }
 
 impl Deadline {
@@ -132,17 +151,40 @@ impl Deadline {
             },
             timeout,
             cancelled: Arc::new(AtomicBool::new(false)),
+            chain_busy: None,
         }
     }
 
-    /// The bound of `ctx`'s EVM calls, from now.
+    /// The bound of `ctx`'s EVM calls, from now, giving way to block production while `ctx`'s
+    /// pool holds executable transactions. For calls on the blocking pool only (it sleeps).
     pub fn for_call(ctx: &RpcContext) -> Self {
-        Self::after(ctx.evm_timeout)
+        let pool = ctx.pool.clone();
+        Self {
+            chain_busy: Some(ChainBusy(Arc::new(move || pool.has_executable()))),
+            ..Self::after(ctx.evm_timeout)
+        }
     }
 
     /// Whether the call must stop now.
     pub fn passed(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed) || self.at.is_some_and(|at| Instant::now() >= at)
+        self.passed_at(Instant::now())
+    }
+
+    fn passed_at(&self, now: Instant) -> bool {
+        self.cancelled.load(Ordering::Relaxed) || self.at.is_some_and(|at| now >= at)
+    }
+
+    /// Pauses for [`REST`] (never past the deadline) when block production has work waiting.
+    fn give_way(&self, now: Instant) {
+        let Some(ChainBusy(busy)) = &self.chain_busy else {
+            return;
+        };
+        if busy() {
+            let rest = self
+                .at
+                .map_or(REST, |at| REST.min(at.saturating_duration_since(now)));
+            std::thread::sleep(rest);
+        }
     }
 
     /// The error of a call stopped by this deadline.
@@ -165,6 +207,7 @@ impl Deadline {
             deadline: self.clone(),
             countdown: CHECK_EVERY,
             tripped: false,
+            slice_started: Instant::now(),
         }
     }
 
@@ -181,6 +224,7 @@ pub struct DeadlineInspector {
     deadline: Deadline,
     countdown: u32,
     tripped: bool,
+    slice_started: Instant,
 }
 
 impl DeadlineInspector {
@@ -208,7 +252,12 @@ impl<CTX, INTR: InterpreterTypes> Inspector<CTX, INTR> for DeadlineInspector {
                 return;
             }
             self.countdown = CHECK_EVERY;
-            if !self.deadline.passed() {
+            let now = Instant::now();
+            if !self.deadline.passed_at(now) {
+                if now.saturating_duration_since(self.slice_started) >= SLICE {
+                    self.deadline.give_way(now);
+                    self.slice_started = Instant::now();
+                }
                 return;
             }
             self.tripped = true;

@@ -3,7 +3,6 @@
 //! going, and a flood of `/signin/nonce` requests leaves honest users' nonces usable. The
 //! throughput ratio itself is measured by `examples/flood.rs`, not asserted here.
 
-use crate::common::free_port;
 use alloy_signer::SignerSync as _;
 use alloy_signer_local::PrivateKeySigner;
 use cloister_auth::{SignInChallenge, message_text};
@@ -23,7 +22,9 @@ const LOOP: &str = "0x5b600056";
 const BLOCK_GAS: u64 = 1_000_000_000;
 
 async fn dev_node(dir: &std::path::Path, configure: impl FnOnce(&mut NodeConfig)) -> NodeHandle {
-    let mut config = NodeConfig::dev(dir.to_path_buf(), free_port());
+    // Port 0: nothing here needs the port before the node binds it (the sign-in domain reads
+    // host:0, and the challenge carries it), and no other test can take it in between.
+    let mut config = NodeConfig::dev(dir.to_path_buf(), 0);
     configure(&mut config);
     cloister_node::launch(config).await.expect("launch")
 }
