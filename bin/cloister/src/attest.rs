@@ -39,16 +39,7 @@ fn chain_rules(path: &std::path::Path) -> eyre::Result<(Vec<EnclaveRule>, bool)>
             path.display()
         );
     };
-    let rules = cloister
-        .allowed_measurements
-        .iter()
-        .map(|m| EnclaveRule {
-            mr_enclave: m.mrenclave.map(|v| Mr256::from(v.0)),
-            mr_signer: m.mrsigner.map(|v| Mr256::from(v.0)),
-            isv_prod_id: m.isv_prod_id,
-            min_isv_svn: m.isv_svn,
-        })
-        .collect();
+    let rules = cloister_node::enclave_rules(cloister);
     Ok((rules, cloister.allow_simulated_tee))
 }
 
