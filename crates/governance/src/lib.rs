@@ -8,7 +8,16 @@
 
 pub mod abi;
 
-use cloister_primitives::{Address, address};
-
 /// Where every Cloister genesis that lists members predeploys the governance contract.
-pub const GOVERNANCE_ADDRESS: Address = address!("0x000000000000000000000000000000000000C0C0");
+pub use cloister_chainspec::GOVERNANCE_ADDRESS;
+mod consortium;
+
+pub use consortium::Consortium;
+mod genesis_file;
+
+pub use genesis_file::{initial_from, with_governance};
+mod pending;
+pub use pending::{
+    GenesisContract, GovernanceError, GovernanceState, InitialGovernance, genesis_account,
+    measurement, read_state,
+};
