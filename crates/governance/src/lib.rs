@@ -5,8 +5,27 @@
 //! source of truth for members, validators, admitted nodes, allowed enclave measurements,
 //! roles, the policy document and the voting thresholds; the node reads them from the
 //! contract's state after each block and uses them from the next block on.
+//!
+//! - [`abi`]: the contract's interface (stable; scripts outside the repository use it).
+//! - [`artifact`]: the compiled contract (`contracts/governance`, solc-js, reproducible).
+//! - [`genesis_account`]: the contract's genesis account for an [`InitialGovernance`].
+//! - [`read_state`]: the configuration ([`GovernanceState`]) at a given state.
 
 pub mod abi;
+pub mod artifact;
+mod error;
+mod genesis;
+mod run;
+mod state;
+
+pub use artifact::{init_code, runtime_code};
+pub use error::GovernanceError;
+pub use genesis::{
+    DEFAULT_ADD_BPS, DEFAULT_REMOVE_BPS, DEFAULT_VOTING_PERIOD, GenesisContract, InitialGovernance,
+    genesis_account, measurement,
+};
+pub use run::revert_reason;
+pub use state::{GovernanceState, read_config_version, read_state};
 
 use cloister_primitives::{Address, address};
 
