@@ -215,7 +215,7 @@ contract Governance {
         require(_state(proposalId) == ACTIVE, "proposal is not active");
         require(support <= 2, "support must be 0 (against), 1 (for) or 2 (abstain)");
         Proposal storage p = proposals[proposalId];
-        require(_eligible(msg.sender, p.epoch), "not a member when the proposal was made");
+        require(_eligible(msg.sender, p.epoch), "not a member since the proposal was made");
         require(!voted[proposalId][msg.sender], "already voted");
         voted[proposalId][msg.sender] = true;
 

@@ -164,11 +164,6 @@ impl Chain {
         self.run(from, call.abi_encode(), true)
     }
 
-    /// Sends raw calldata.
-    pub fn send_raw(&mut self, from: Address, data: Vec<u8>) -> Outcome {
-        self.run(from, data, true)
-    }
-
     /// Calls a view; `Err` with the revert reason.
     pub fn view<C: SolCall>(&mut self, call: C) -> Result<C::Return, String> {
         match self.run(Address::ZERO, call.abi_encode(), false) {
