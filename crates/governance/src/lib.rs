@@ -7,6 +7,7 @@
 //! contract's state after each block and uses them from the next block on.
 
 pub mod abi;
+pub mod page;
 
 use cloister_primitives::{Address, address};
 

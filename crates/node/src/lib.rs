@@ -7,6 +7,7 @@ mod cluster;
 mod config;
 mod config_file;
 mod datadir;
+mod governance_page;
 mod guard;
 mod import;
 mod metrics;
