@@ -8,8 +8,8 @@
 #                 https://127.0.0.1:P/rpc/<token> of a sign-in that holds dev accounts 0 and 1
 #                 (E2E_CONFIDENTIAL=1: see tests/e2e/README.md),
 # all on free loopback ports. After the dev node: the Cloister-only suites (the sign-in and
-# governance pages in headless Chromium, the confidential ERC-20 example). Exits non-zero if any run fails. The
-# servers are always stopped; the last line counts every test that ran.
+# governance pages in headless Chromium, the confidential ERC-20 example). Exits non-zero if
+# any run fails. The servers are always stopped; the last line counts every test that ran.
 #
 # Usage: scripts/e2e.sh [--only cloister|anvil|confidential] [-- NODE_TEST_ARGS...]
 #   --only NAME     run against one target only (cloister also runs the Cloister-only suites)
