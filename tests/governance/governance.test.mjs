@@ -222,6 +222,8 @@ test('members propose and vote through the page; the proposal is executed', asyn
     await page.click(`${card} button[data-vote="1"]`);
     await page.waitForFunction((sel) => (document.querySelector(sel + ' .votes') || {}).textContent?.startsWith('For 1'), card, { timeout: 60000 });
     await waitForState(page, proposalId, 'Active');
+    await page.waitForSelector(`${card} .voted`);
+    assert.equal(await page.locator(`${card} button[data-vote]`).count(), 0, 'no second vote offered');
 
     // Account 1 votes For: the deciding vote applies the proposal.
     await page.evaluate((address) => window.__switchAccount(address), member1.address);

@@ -143,8 +143,11 @@ pub async fn run(command: GovCommand) -> eyre::Result<()> {
             }
             .abi_encode();
             let rpc = rpc.client()?;
-            if submit(&rpc, &key, data.into()).await?.is_some() {
+            if let Some(sent) = submit(&rpc, &key, data.into()).await? {
                 print!("{}", status::proposal_text(&rpc, id).await?);
+                if let Some(reason) = proposal_failed(&sent.receipt) {
+                    println!("  the actions could not be applied: {reason}");
+                }
             }
             Ok(())
         }
@@ -173,8 +176,8 @@ async fn submit(rpc: &Rpc, key: &sign::KeyArgs, data: Bytes) -> eyre::Result<Opt
     Ok(Some(sent))
 }
 
-/// The proposal id of the receipt's `ProposalCreated` event.
-fn proposal_created(receipt: &serde_json::Value) -> Option<U256> {
+/// The first event `E` the contract logged in `receipt`.
+fn event<E: alloy_sol_types::SolEvent>(receipt: &serde_json::Value) -> Option<E> {
     receipt["logs"].as_array()?.iter().find_map(|log| {
         let address: alloy_primitives::Address = log["address"].as_str()?.parse().ok()?;
         if address != GOVERNANCE_ADDRESS {
@@ -185,12 +188,91 @@ fn proposal_created(receipt: &serde_json::Value) -> Option<U256> {
             .iter()
             .filter_map(|t| t.as_str()?.parse().ok())
             .collect();
-        if topics.first() != Some(&G::ProposalCreated::SIGNATURE_HASH) {
+        if topics.first() != Some(&E::SIGNATURE_HASH) {
             return None;
         }
         let data: Bytes = log["data"].as_str()?.parse().ok()?;
-        G::ProposalCreated::decode_raw_log(topics, &data)
-            .ok()
-            .map(|event| event.proposalId)
+        E::decode_raw_log(topics, &data).ok()
     })
+}
+
+/// The proposal id of the receipt's `ProposalCreated` event.
+fn proposal_created(receipt: &serde_json::Value) -> Option<U256> {
+    event::<G::ProposalCreated>(receipt).map(|created| created.proposalId)
+}
+
+/// Why the deciding vote's actions could not be applied (`ProposalFailed`), if they could not.
+fn proposal_failed(receipt: &serde_json::Value) -> Option<String> {
+    use alloy_sol_types::SolError as _;
+    let failed = event::<G::ProposalFailed>(receipt)?;
+    Some(match alloy_sol_types::Revert::abi_decode(&failed.reason) {
+        Ok(revert) => revert.reason,
+        Err(_) => format!("revert data {}", failed.reason),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use alloy_sol_types::SolError as _;
+    use serde_json::json;
+
+    fn receipt_with(
+        event: &impl alloy_sol_types::SolEvent,
+        address: alloy_primitives::Address,
+    ) -> serde_json::Value {
+        let log = event.encode_log_data();
+        json!({ "logs": [
+            { "address": "0x0000000000000000000000000000000000000001", "topics": [], "data": "0x" },
+            { "address": address, "topics": log.topics(), "data": log.data },
+        ]})
+    }
+
+    #[test]
+    fn proposal_events_are_read_from_the_contract_only() {
+        let created = G::ProposalCreated {
+            proposalId: U256::from(7),
+            proposer: alloy_primitives::Address::repeat_byte(1),
+            targets: vec![GOVERNANCE_ADDRESS],
+            values: vec![U256::ZERO],
+            signatures: vec![String::new()],
+            calldatas: vec![Bytes::from_static(&[1, 2, 3, 4])],
+            voteStart: U256::from(1),
+            voteEnd: U256::from(2),
+            description: "d".into(),
+        };
+        assert_eq!(
+            proposal_created(&receipt_with(&created, GOVERNANCE_ADDRESS)),
+            Some(U256::from(7))
+        );
+        let elsewhere = alloy_primitives::Address::repeat_byte(9);
+        assert_eq!(proposal_created(&receipt_with(&created, elsewhere)), None);
+        assert_eq!(proposal_created(&json!({ "logs": [] })), None);
+
+        let failed = G::ProposalFailed {
+            proposalId: U256::from(7),
+            reason: alloy_sol_types::Revert::from("no validator would remain")
+                .abi_encode()
+                .into(),
+        };
+        let receipt = receipt_with(&failed, GOVERNANCE_ADDRESS);
+        assert_eq!(
+            proposal_failed(&receipt).as_deref(),
+            Some("no validator would remain")
+        );
+        assert_eq!(proposal_created(&receipt), None);
+    }
+
+    #[test]
+    fn votes_use_the_contracts_codes() {
+        assert_eq!(
+            (
+                Support::Against.code(),
+                Support::For.code(),
+                Support::Abstain.code()
+            ),
+            (0, 1, 2)
+        );
+    }
 }
