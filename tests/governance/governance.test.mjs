@@ -2,14 +2,15 @@
 // dev accounts (signing in Node, so keys never enter the page): its ABI coder must agree with
 // ethers; a member proposes through the form, members 0 and 1 vote For (two of three members),
 // and the page shows the proposal Executed and the change in the lists; a non-member's
-// proposal is refused with the contract's reason before the wallet is asked.
+// proposal is refused with the contract's reason before the wallet is asked; signing in on the
+// page makes it read through the member's personal URL.
 //
 // Environment: GOVERNANCE_NODE_URL (a `cloister node --dev`), CHROMIUM_PATH (default
 // /usr/bin/chromium), GOVERNANCE_SCREENSHOT (optional PNG path).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { AbiCoder, JsonRpcProvider, Wallet, Interface, id as keccakId } from 'ethers';
+import { AbiCoder, JsonRpcProvider, Wallet, Interface, getBytes, id as keccakId } from 'ethers';
 
 const NODE_URL = (process.env.GOVERNANCE_NODE_URL ?? '').replace(/\/$/, '');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,6 +47,13 @@ function injectWallet({ address, chainIdHex }) {
           return [window.__account];
         case 'eth_chainId':
           return chainIdHex;
+        case 'personal_sign': {
+          const [messageHex, signer] = params;
+          if (signer.toLowerCase() !== window.__account) {
+            throw Object.assign(new Error('unknown account ' + signer), { code: 4100 });
+          }
+          return window.signAsTestAccount(messageHex, signer);
+        }
         case 'eth_sendTransaction': {
           const [tx] = params;
           if (tx.from.toLowerCase() !== window.__account) {
@@ -88,6 +96,11 @@ async function openPage(who) {
     const response = await signer.sendTransaction({ to: tx.to, data: tx.data, gasLimit: tx.gas ? BigInt(tx.gas) : undefined });
     sent.push(response.hash);
     return response.hash;
+  });
+  await page.exposeFunction('signAsTestAccount', async (messageHex, address) => {
+    const signer = wallets.find((w) => w.address.toLowerCase() === address.toLowerCase());
+    if (!signer) throw new Error('no key for ' + address);
+    return signer.signMessage(getBytes(messageHex));
   });
   await page.addInitScript(injectWallet, { address: who.address, chainIdHex: '0x' + DEV_CHAIN_ID.toString(16) });
   const response = await page.goto(`${NODE_URL}/governance`);
@@ -267,6 +280,32 @@ test("a non-member's proposal is refused with the contract's reason before the w
     await page.fill('#field-node', '0x1234');
     await page.click('#propose');
     await page.waitForFunction(() => document.getElementById('error').textContent.includes('not an address'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('signing in on the page makes it read through the personal URL', async () => {
+  const { context, page, problems } = await openPage(member1);
+  try {
+    await page.waitForFunction(() => document.querySelectorAll('#members li code').length > 0, null, { timeout: 30000 });
+    const requests = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') requests.push(new URL(request.url()).pathname);
+    });
+    await page.click('#signin');
+    await page.waitForFunction(
+      () => document.getElementById('endpoint').textContent === 'your personal URL' || !document.getElementById('error').hidden,
+      null,
+      { timeout: 30000 },
+    );
+    assert.equal(await page.locator('#error').isHidden(), true, await page.locator('#error').textContent());
+    await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('Updated'));
+    assert.ok(requests.includes('/signin'), requests.join(','));
+    assert.ok(requests.some((path) => /^\/rpc\/clst_[0-9a-f]{64}$/.test(path)), requests.join(','));
+    const members = await listText(page, 'members');
+    assert.ok(members.includes(member1.address.toLowerCase()), members);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
