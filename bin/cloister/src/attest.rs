@@ -39,7 +39,7 @@ fn chain_rules(path: &std::path::Path) -> eyre::Result<(Vec<EnclaveRule>, bool)>
             path.display()
         );
     };
-    let rules = cloister_node::enclave_rules(cloister);
+    let rules = cloister_node::enclave_rules(&cloister.allowed_measurements);
     Ok((rules, cloister.allow_simulated_tee))
 }
 

@@ -1,6 +1,9 @@
 //! `cloister devnet init`: a local consortium in one directory — a genesis naming N fresh
-//! validators (and optional read replicas), the ten dev accounts funded, a permissive policy
-//! unless a policy file is given; one key and one `node.toml` per node; one command per node.
+//! validators (and optional read replicas), the ten dev accounts funded, dev accounts 0, 1 and
+//! 2 as the consortium's members (the governance contract predeployed at `0x…C0C0`), a
+//! permissive policy unless a policy file is given; one key and one `node.toml` per node; one
+//! command per node. `--spare N` adds nodes that genesis does not list, for governance to admit
+//! (as validators or nodes) later.
 
 use alloy_signer_local::PrivateKeySigner;
 use cloister_node::{ClusterRole, ClusterSection, NodeFile, PeerSection, RpcSection, write_key};
@@ -24,6 +27,10 @@ pub struct InitArgs {
     /// Number of read replicas (genesis followers), after the validators.
     #[arg(long, default_value_t = 0)]
     pub followers: usize,
+    /// Number of spare validator nodes after those, with keys and configs but not in genesis:
+    /// they join once a governance vote adds them (`cloister gov propose --add-validator`).
+    #[arg(long, default_value_t = 0)]
+    pub spare: usize,
     /// Directory to write (created; must not already hold a devnet).
     #[arg(long)]
     pub dir: PathBuf,
@@ -72,7 +79,7 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
     if args.validators == 0 {
         eyre::bail!("a devnet needs at least one validator");
     }
-    let count = args.validators + args.followers;
+    let count = args.validators + args.followers + args.spare;
     let last_cluster_port = u32::from(args.base_port) + 1000 + count as u32;
     if last_cluster_port > u32::from(u16::MAX) {
         eyre::bail!(
@@ -90,7 +97,8 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&args.dir)?;
     let keys: Vec<PrivateKeySigner> = (0..count).map(|_| PrivateKeySigner::random()).collect();
     let addresses: Vec<Address> = keys.iter().map(|k| k.address()).collect();
-    let (validators, followers) = addresses.split_at(args.validators);
+    let (validators, rest) = addresses.split_at(args.validators);
+    let followers = &rest[..args.followers];
 
     let policy: Value = match &args.policy {
         Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)
@@ -110,8 +118,9 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
         genesis["cloister"]["allowedMeasurements"] =
             json!([{ "mrenclave": mrenclave, "isvSvn": 0 }]);
     }
-    // Checked as the node will read it.
-    let json = serde_json::to_string_pretty(&genesis)?;
+    // Members stay the dev genesis's (dev accounts 0-2); the contract is rebuilt from the
+    // section above, then checked as the node will read it.
+    let json = cloister_governance::with_governance(&serde_json::to_string_pretty(&genesis)?)?;
     cloister_chainspec::ChainSpec::from_genesis_json(&json)?;
     std::fs::write(&genesis_path, &json)?;
 
@@ -133,10 +142,11 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
             &dir.join("node.key"),
             &B256::from_slice(&key.to_bytes()[..]),
         )?;
-        let role = if i < args.validators {
-            ClusterRole::Validator
-        } else {
+        let follower = (args.validators..args.validators + args.followers).contains(&i);
+        let role = if follower {
             ClusterRole::Follower
+        } else {
+            ClusterRole::Validator
         };
         let file = NodeFile {
             role,
@@ -161,12 +171,24 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
                 heartbeat: None,
                 election_timeout: None,
                 snapshot_every: args.snapshot_every,
-                peers: peers.clone(),
+                // Genesis nodes list each other; a spare lists them and itself (the others
+                // learn its address when it joins).
+                peers: peers
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j < args.validators + args.followers || *j == i)
+                    .map(|(_, p)| p.clone())
+                    .collect(),
             },
         };
         let path = dir.join("node.toml");
+        let spare = if i >= args.validators + args.followers {
+            ", spare: not in genesis until a vote adds it"
+        } else {
+            ""
+        };
         let header = format!(
-            "# node{i} of the devnet in {} ({}); `cloister node --config` reads this file.\n\
+            "# node{i} of the devnet in {} ({}{spare}); `cloister node --config` reads this file.\n\
              # Relative paths are relative to this folder.\n",
             args.dir.display(),
             role.as_str()

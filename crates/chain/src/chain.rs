@@ -1,9 +1,10 @@
 //! The chain itself: the head, block building, and committing a block in one storage
 //! transaction. One writer at a time (the commit lock); readers use snapshots and never wait.
 
-use crate::{ChainError, StateChanges, assemble, genesis, seal};
+use crate::{ChainError, StateChanges, assemble, consortium, genesis, seal};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chainspec::ChainSpec;
+use cloister_governance::Consortium;
 use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
 use cloister_primitives::{
     Address, B256, Bytes, Header, ReceiptEnvelope, RecoveredTx, primitives::Signature,
@@ -11,7 +12,7 @@ use cloister_primitives::{
 use cloister_storage::{BlockRecord, StorageError, Store, StoreReader, StoreWriter, StoredReceipt};
 use parking_lot::{Mutex, RwLock};
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// The newest committed block and a snapshot of the state after it.
 #[derive(Debug)]
@@ -73,6 +74,8 @@ pub struct Chain {
     validator: Option<PrivateKeySigner>,
     commit_lock: Mutex<()>,
     blocks: broadcast::Sender<Arc<CommittedBlock>>,
+    /// The consortium configuration in force for the block after the head.
+    consortium: watch::Sender<Arc<Consortium>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -103,6 +106,7 @@ impl Chain {
         }
         let head = load_head(reader)?;
         let (blocks, _) = broadcast::channel(BLOCK_CHANNEL_CAPACITY);
+        let (consortium, _) = watch::channel(Arc::new(consortium::read(&spec, &head)?));
         Ok(Self {
             spec,
             store,
@@ -110,6 +114,7 @@ impl Chain {
             validator,
             commit_lock: Mutex::new(()),
             blocks,
+            consortium,
         })
     }
 
@@ -133,12 +138,27 @@ impl Chain {
         self.validator.as_ref().map(|k| k.address())
     }
 
-    /// Addresses whose seals this chain accepts (empty on a plain Ethereum chain).
-    pub fn validators(&self) -> &[Address] {
-        self.spec
-            .cloister()
-            .map(|c| c.validators.as_slice())
-            .unwrap_or_default()
+    /// Addresses whose seals the next block may carry (empty on a plain Ethereum chain).
+    pub fn validators(&self) -> Vec<Address> {
+        self.consortium.borrow().validators.clone()
+    }
+
+    /// The consortium configuration in force for the block after the head.
+    pub fn consortium(&self) -> Arc<Consortium> {
+        self.consortium.borrow().clone()
+    }
+
+    /// The configuration in force, told of every change (after the block that made it).
+    pub fn watch_consortium(&self) -> watch::Receiver<Arc<Consortium>> {
+        self.consortium.subscribe()
+    }
+
+    /// Whether this node may seal the next block: it has a validator key that the
+    /// configuration in force lists.
+    pub fn may_seal(&self) -> bool {
+        self.validator
+            .as_ref()
+            .is_some_and(|key| self.consortium.borrow().is_validator(&key.address()))
     }
 
     /// Committed blocks, as they commit.
@@ -154,6 +174,12 @@ impl Chain {
         max_txs: usize,
     ) -> Result<SealedBlock, ChainError> {
         let key = self.validator.as_ref().ok_or(seal::SealError::NoKey)?;
+        if self.spec.cloister().is_some() && !self.may_seal() {
+            return Err(seal::SealError::NotValidator {
+                signer: key.address(),
+            }
+            .into());
+        }
         let head = self.head();
         let timestamp = timestamp.max(head.header.timestamp);
         let mut header = assemble::next_header(
@@ -226,11 +252,15 @@ impl Chain {
         writer.commit()?;
 
         let reader = Arc::new(self.store.reader()?);
-        *self.head.write() = Arc::new(ChainHead {
+        let head = Arc::new(ChainHead {
             header: record.header.clone(),
             hash: record.hash,
             reader,
         });
+        *self.head.write() = head.clone();
+        if consortium::touched(&record.receipts) {
+            self.reload_consortium(&head);
+        }
         let committed = Arc::new(CommittedBlock {
             header: record.header,
             hash: record.hash,
@@ -253,6 +283,35 @@ impl Chain {
         }
         writer.commit()?;
         Ok(())
+    }
+
+    /// Reads the configuration after `head` and puts it in force. A configuration that cannot
+    /// be read leaves the one in force (the contract refuses what would not parse, so this is
+    /// a node fault, logged loudly, not a chain fault).
+    fn reload_consortium(&self, head: &ChainHead) {
+        match consortium::read(&self.spec, head) {
+            Ok(next) => {
+                let changed = **self.consortium.borrow() != next;
+                if changed {
+                    tracing::info!(
+                        target: "cloister::governance",
+                        block = head.header.number,
+                        config_version = next.config_version,
+                        validators = next.validators.len(),
+                        members = next.members.len(),
+                        policy_version = next.policy_version,
+                        "consortium configuration changed"
+                    );
+                    self.consortium.send_replace(Arc::new(next));
+                }
+            }
+            Err(err) => tracing::error!(
+                target: "cloister::governance",
+                block = head.header.number,
+                %err,
+                "reading the governance configuration failed; the previous one stays in force"
+            ),
+        }
     }
 
     fn state_and_receipts(

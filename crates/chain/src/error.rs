@@ -64,4 +64,7 @@ pub enum ChainError {
     /// The block seal could not be made, or does not hold.
     #[error(transparent)]
     Seal(#[from] crate::seal::SealError),
+    /// The governance contract's configuration could not be read.
+    #[error("governance: {0}")]
+    Governance(String),
 }

@@ -6,6 +6,7 @@
 
 mod assemble;
 mod chain;
+mod consortium;
 mod error;
 mod genesis;
 mod import;

@@ -176,12 +176,38 @@ impl BlockProducer {
         }
     }
 
+    /// On a Cloister chain, waits while the configuration in force does not list this node's
+    /// key as a validator (removed by a vote, or not yet added); false on shutdown.
+    async fn sealer_in_force(&self, shutdown: &mut watch::Receiver<bool>) -> bool {
+        if self.chain.spec().cloister().is_none() {
+            return true;
+        }
+        let mut consortium = self.chain.watch_consortium();
+        let mut said = false;
+        loop {
+            if self.chain.may_seal() {
+                return true;
+            }
+            if !said {
+                tracing::info!(target: "cloister::chain", "not a validator in the configuration in force; not sealing");
+                said = true;
+            }
+            tokio::select! {
+                changed = consortium.changed() => if changed.is_err() { return false },
+                _ = shutdown.changed() => return false,
+            }
+        }
+    }
+
     /// Runs until `shutdown` turns true. Errors are logged and retried after a pause, since a
     /// validator that stops producing stops the chain.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let notify = self.pool.executable_notify();
         loop {
             if *shutdown.borrow() || !self.gate_open(&mut shutdown).await {
+                return;
+            }
+            if !self.sealer_in_force(&mut shutdown).await {
                 return;
             }
             match self.config.mode {

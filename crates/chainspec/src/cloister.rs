@@ -6,6 +6,11 @@ use cloister_primitives::Address;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+/// Where a governed Cloister genesis predeploys the governance contract
+/// (`cloister-governance` holds the contract; the spec only checks it is there).
+pub const GOVERNANCE_ADDRESS: Address =
+    cloister_primitives::address!("0x000000000000000000000000000000000000C0C0");
+
 /// Cloister's own genesis settings, read from the top-level `cloister` key.
 ///
 /// Keys are camelCase like the rest of genesis.json; the snake_case spelling is accepted too.
@@ -14,6 +19,10 @@ use std::collections::HashSet;
 pub struct CloisterConfig {
     /// Proof-of-authority sealers allowed to produce blocks at genesis.
     pub validators: Vec<Address>,
+    /// Consortium members: who proposes and votes in the governance contract at
+    /// `0x…C0C0`, which a genesis that lists members predeploys (empty: not governed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Address>,
     /// Whether nodes may run with the simulated (non-SGX) attester on this chain.
     #[serde(alias = "allow_simulated_tee")]
     pub allow_simulated_tee: bool,

@@ -107,6 +107,11 @@ pub enum ChainSpecError {
     /// `baseFeePerGas` does not fit the header's 64-bit field.
     #[error("genesis `baseFeePerGas` {0} does not fit in 64 bits")]
     BaseFeeOverflow(u128),
+    /// The `cloister` section lists members, but genesis has no governance contract.
+    #[error(
+        "`cloister.members` is set but genesis `alloc` has no governance contract at 0x000000000000000000000000000000000000C0C0: write it with `cloister gov genesis`"
+    )]
+    NoGovernanceContract,
     /// The `cloister` section names no validator, so no block could ever be sealed.
     #[error("`cloister.validators` is empty: at least one sealer is required")]
     NoValidators,

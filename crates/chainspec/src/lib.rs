@@ -22,7 +22,7 @@ pub use alloy_hardforks::{
     EthereumChainHardforks, EthereumHardfork, EthereumHardforks, ForkCondition,
 };
 pub use blob::BlobSchedule;
-pub use cloister::{AllowedMeasurement, CloisterConfig};
+pub use cloister::{AllowedMeasurement, CloisterConfig, GOVERNANCE_ADDRESS};
 pub use dev::{
     DEV_ACCOUNT_COUNT, DEV_CHAIN_ID, DEV_GENESIS_JSON, DEV_MNEMONIC, dev_accounts,
     dev_genesis_json_at, is_dev_genesis,

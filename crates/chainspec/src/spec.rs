@@ -193,6 +193,16 @@ fn validate_parts(
     }
     if let Some(cloister) = cloister {
         cloister.validate()?;
+        // A genesis that lists members is governed: the contract must be there, or the
+        // members could never vote (write it with `cloister gov genesis`).
+        let has_contract = genesis
+            .alloc
+            .get(&crate::GOVERNANCE_ADDRESS)
+            .and_then(|account| account.code.as_ref())
+            .is_some_and(|code| !code.is_empty());
+        if !cloister.members.is_empty() && !has_contract {
+            return Err(ChainSpecError::NoGovernanceContract);
+        }
     }
     Ok(())
 }

@@ -3,12 +3,17 @@
 //! storage collision rule holds for blocks, state tests, calls, simulation and tracing alike.
 //! Built by [`CloisterEvmFactory`], whose databases must answer [`HasStorage`].
 
-use crate::{HasStorage, collision::CollisionHandler};
+use crate::{
+    HasStorage,
+    collision::CollisionHandler,
+    policy_check::{POLICY_CHECK_ADDRESS, policy_check_precompile},
+};
 use alloy_evm::{
     Database, Evm, EvmEnv,
     eth::{EthEvmBuilder, EthEvmContext},
     precompiles::PrecompilesMap,
 };
+use cloister_chainspec::ChainSpec;
 use cloister_primitives::{Address, Bytes};
 use revm::{
     Context, Inspector,
@@ -20,6 +25,7 @@ use revm::{
     },
     inspector::{InspectorHandler, NoOpInspector},
     interpreter::{InterpreterResult, interpreter::EthInterpreter},
+    precompile::{PrecompileSpecId, Precompiles},
     primitives::hardfork::SpecId,
 };
 use std::ops::{Deref, DerefMut};
@@ -160,19 +166,53 @@ where
 }
 
 /// Builds [`CloisterEvm`]s; the drop-in for alloy-evm's `EthEvmFactory` (same method names),
-/// except that the database must implement [`HasStorage`].
+/// except that the database must implement [`HasStorage`] and that the factory is made for a
+/// chain: on a Cloister chain (a spec with a `cloister` section) the EVMs also have the policy
+/// check precompile at [`POLICY_CHECK_ADDRESS`]; any other chain sees Ethereum's precompiles
+/// only, so conformance and hive runs are unchanged.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct CloisterEvmFactory;
+pub struct CloisterEvmFactory {
+    /// Whether the EVMs get Cloister's own precompiles.
+    cloister: bool,
+}
 
 impl CloisterEvmFactory {
+    /// The factory for `spec`'s chain.
+    pub fn for_spec(spec: &ChainSpec) -> Self {
+        Self {
+            cloister: spec.cloister().is_some(),
+        }
+    }
+
+    /// Whether EVMs from this factory have Cloister's own precompiles.
+    pub fn is_cloister(&self) -> bool {
+        self.cloister
+    }
+
+    /// The precompiles of fork `spec` on this factory's chain: Ethereum's, plus Cloister's own
+    /// on a Cloister chain. Every EVM this factory makes starts with these.
+    pub fn precompiles(&self, spec: SpecId) -> PrecompilesMap {
+        let ethereum =
+            PrecompilesMap::from_static(Precompiles::new(PrecompileSpecId::from_spec_id(spec)));
+        if self.cloister {
+            ethereum.with_extended_precompiles([(POLICY_CHECK_ADDRESS, policy_check_precompile())])
+        } else {
+            ethereum
+        }
+    }
+
     /// An EVM over `db` in `env`, without an inspector.
     pub fn create_evm<DB: Database + HasStorage>(
         &self,
         db: DB,
         env: EvmEnv,
     ) -> CloisterEvm<DB, NoOpInspector> {
+        let precompiles = self.precompiles(env.cfg_env.spec);
         CloisterEvm {
-            inner: EthEvmBuilder::new(db, env).build().into_inner(),
+            inner: EthEvmBuilder::new(db, env)
+                .precompiles(precompiles)
+                .build()
+                .into_inner(),
             inspect: false,
         }
     }
@@ -188,8 +228,10 @@ impl CloisterEvmFactory {
         DB: Database + HasStorage,
         I: Inspector<EthEvmContext<DB>>,
     {
+        let precompiles = self.precompiles(env.cfg_env.spec);
         CloisterEvm {
             inner: EthEvmBuilder::new(db, env)
+                .precompiles(precompiles)
                 .activate_inspector(inspector)
                 .build()
                 .into_inner(),

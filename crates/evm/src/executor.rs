@@ -160,7 +160,7 @@ fn run(
         .with_database_ref(db)
         .with_bundle_update()
         .build();
-    let evm = CloisterEvmFactory.create_evm(&mut state, evm_env(spec, header));
+    let evm = CloisterEvmFactory::for_spec(spec).create_evm(&mut state, evm_env(spec, header));
     let ctx = EthBlockExecutionCtx {
         parent_hash: header.parent_hash,
         parent_beacon_block_root: header.parent_beacon_block_root,
@@ -286,7 +286,7 @@ where
         .with_database_ref(db)
         .with_bundle_update()
         .build();
-    let mut evm = CloisterEvmFactory.create_evm(&mut state, evm_env(spec, header));
+    let mut evm = CloisterEvmFactory::for_spec(spec).create_evm(&mut state, evm_env(spec, header));
     let result = evm.transact_commit(tx).map_err(|err| match err {
         EVMError::Transaction(invalid) => ExecutionError::InvalidTransaction {
             hash: *tx.tx_hash(),

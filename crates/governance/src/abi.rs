@@ -1,6 +1,9 @@
 //! The governance contract's interface (a stable interface: scripts outside the repository
 //! depend on it). Events follow OpenZeppelin Governor's signatures where Governor has one.
 
+// `sol!` gives each event a constructor taking one argument per field (ProposalCreated has 9).
+#![allow(clippy::too_many_arguments)]
+
 use alloy_sol_types::sol;
 
 sol! {

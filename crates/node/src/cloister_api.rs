@@ -4,7 +4,7 @@
 use crate::status::{ClusterStatus, NodeStatus};
 use alloy_rpc_types_eth::BlockId;
 use cloister_auth::AuthService;
-use cloister_policy::{PolicyDocument, Role};
+use cloister_policy::Role;
 use cloister_primitives::{Address, B256, Bytes, primitives::U64};
 use cloister_rpc::{RpcContext, access::AuditEntry};
 use jsonrpsee::{
@@ -63,9 +63,10 @@ pub struct BlockSealInfo {
 /// `cloister_` methods.
 #[rpc(server, namespace = "cloister")]
 pub trait CloisterApi {
-    /// The policy document in force.
+    /// The policy document in force, with `revision`: 1 for the genesis document, the
+    /// governance contract's policy version once a vote replaced it.
     #[method(name = "policy")]
-    fn policy(&self) -> RpcResult<PolicyDocument>;
+    fn policy(&self) -> RpcResult<serde_json::Value>;
     /// The caller's address and roles.
     #[method(name = "whoami", with_extensions)]
     fn whoami(&self) -> RpcResult<WhoAmI>;
@@ -119,8 +120,13 @@ fn internal(err: impl std::fmt::Display) -> ErrorObjectOwned {
 
 #[jsonrpsee::core::async_trait]
 impl CloisterApiServer for CloisterRpc {
-    fn policy(&self) -> RpcResult<PolicyDocument> {
-        Ok(self.ctx.policy.document().clone())
+    fn policy(&self) -> RpcResult<serde_json::Value> {
+        let mut shown = serde_json::to_value(self.ctx.policy.document())
+            .map_err(|e| ErrorObjectOwned::owned(-32603, e.to_string(), None::<()>))?;
+        if let Some(object) = shown.as_object_mut() {
+            object.insert("revision".into(), self.ctx.policy.revision().into());
+        }
+        Ok(shown)
     }
 
     fn whoami(&self, ext: &Extensions) -> RpcResult<WhoAmI> {

@@ -164,30 +164,43 @@ pub(crate) async fn start(
     key: PrivateKeySigner,
     attestation: Option<ClusterAttestation>,
 ) -> Result<ClusterNode, ClusterError> {
-    let validators: Vec<Address> = chain.validators().to_vec();
-    let followers: Vec<Address> = chain
+    // The configuration at this node's head: a node that was down, or is new, may be behind;
+    // on a governed chain its peers decide with theirs, and it catches up as a learner.
+    let consortium = chain.consortium();
+    let genesis_validators: Vec<Address> = chain
         .spec()
         .cloister()
-        .map(|c| c.followers.clone())
+        .map(|c| c.validators.clone())
         .unwrap_or_default();
     let me = key.address();
-    let actual = if validators.contains(&me) {
-        ClusterRole::Validator
-    } else if followers.contains(&me) {
-        ClusterRole::Follower
+    let listed = if consortium.is_validator(&me) {
+        Some(ClusterRole::Validator)
+    } else if consortium.nodes.contains(&me) {
+        Some(ClusterRole::Follower)
     } else {
-        return Err(ClusterError::NotAdmitted(me));
+        None
     };
-    if actual != config.role {
-        return Err(ClusterError::WrongRole {
-            address: me,
-            actual: actual.as_str(),
-            configured: config.role.as_str(),
-        });
+    match listed {
+        Some(actual) if actual != config.role && !consortium.governed => {
+            return Err(ClusterError::WrongRole {
+                address: me,
+                actual: actual.as_str(),
+                configured: config.role.as_str(),
+            });
+        }
+        None if !consortium.governed => return Err(ClusterError::NotAdmitted(me)),
+        None => tracing::warn!(
+            target: "cloister::cluster",
+            address = %me,
+            "not listed by the governance configuration at this node's head; asking to join (the leader admits it if governance lists it)"
+        ),
+        Some(_) => {}
     }
-    for peer in &config.peers {
-        if !validators.contains(&peer.address) && !followers.contains(&peer.address) {
-            return Err(ClusterError::NotAdmitted(peer.address));
+    if !consortium.governed {
+        for peer in &config.peers {
+            if !consortium.admits(&peer.address) {
+                return Err(ClusterError::NotAdmitted(peer.address));
+            }
         }
     }
     let id = node_id_of(&me);
@@ -204,13 +217,14 @@ pub(crate) async fn start(
     }
     .validate()?;
 
-    let members: Vec<Address> = validators.iter().chain(&followers).copied().collect();
     let (identity, peer_attestation) = match attestation {
         Some(a) => (PeerIdentity::from_ra_tls(key, &a.identity), Some(a.peers)),
         None => (PeerIdentity::self_signed(key)?, None),
     };
+    // Asked on every handshake and, after a change, again on every open connection.
+    let members_of = chain.clone();
     let policy = PeerPolicy::new(
-        Arc::new(move |a: &Address| members.contains(a)),
+        Arc::new(move |a: &Address| members_of.consortium().admits(a)),
         peer_attestation,
     );
     let transport = PeerTransport::new(identity, policy)?;
@@ -254,16 +268,24 @@ pub(crate) async fn start(
         from_peers,
     )));
 
+    tasks.push(tokio::spawn(crate::cluster_membership::reconcile(
+        raft.clone(),
+        chain.clone(),
+    )));
+
+    let genesis_validator = genesis_validators.contains(&me);
     match config.role {
-        ClusterRole::Validator => {
+        ClusterRole::Validator if genesis_validator => {
             // The first validator in genesis order starts the cluster with every genesis
             // validator as voter; the others wait to be reached. Initialising an already
             // initialised log is refused by openraft, harmlessly.
-            if validators.first() == Some(&me) && !raft.is_initialized().await.unwrap_or(true) {
+            if genesis_validators.first() == Some(&me)
+                && !raft.is_initialized().await.unwrap_or(true)
+            {
                 let voters: BTreeMap<u64, PeerNode> = config
                     .peers
                     .iter()
-                    .filter(|p| validators.contains(&p.address))
+                    .filter(|p| genesis_validators.contains(&p.address))
                     .map(|p| (node_id_of(&p.address), p.clone()))
                     .collect();
                 if let Err(err) = raft.initialize(voters).await {
@@ -271,7 +293,9 @@ pub(crate) async fn start(
                 }
             }
         }
-        ClusterRole::Follower => {
+        // A follower, or a validator that governance added after genesis: it joins as a learner;
+        // the leader makes an added validator a voter once it has caught up.
+        _ => {
             let me_node = config
                 .peers
                 .iter()
@@ -285,7 +309,7 @@ pub(crate) async fn start(
             let validators_to_ask: Vec<PeerNode> = config
                 .peers
                 .iter()
-                .filter(|p| validators.contains(&p.address))
+                .filter(|p| p.address != me)
                 .cloned()
                 .collect();
             tasks.push(tokio::spawn(join_as_learner(

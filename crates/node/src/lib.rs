@@ -4,10 +4,12 @@
 
 mod cloister_api;
 mod cluster;
+mod cluster_membership;
 mod config;
 mod config_file;
 mod datadir;
 mod governance_page;
+mod governed;
 mod guard;
 mod import;
 mod metrics;
@@ -28,7 +30,6 @@ pub use status::{ClusterStatus, NodeRole, NodeStatus};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{BlockProducer, Chain, ChainError, ProducerConfig};
 use cloister_chainspec::{ChainSpec, dev_accounts, dev_genesis_json_at, is_dev_genesis};
-use cloister_primitives::Address;
 use cloister_rpc::{RpcContext, core_module};
 use cloister_txpool::{PoolConfig, TxPool};
 use std::{net::SocketAddr, sync::Arc};
@@ -135,7 +136,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     } else {
         Vec::new()
     };
-    let validator = validator_key(&config, &spec, &dev_keys)?;
+    let validator = validator_key(&config, &dev_keys)?;
     let is_validator = validator.is_some();
     let cluster_key = match (&validator, &config.node_key) {
         (Some(key), _) => Some(key.clone()),
@@ -146,6 +147,15 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     };
     let (tls, attestation, ra_tls) = security::tls_identity(&config, &spec)?;
     let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
+    // A single validator must be one in the configuration in force; in a cluster a validator
+    // that governance adds later starts as a learner and seals once the configuration lists it.
+    if let Some(address) = chain.validator()
+        && config.cluster.is_none()
+        && spec.cloister().is_some()
+        && !chain.consortium().is_validator(&address)
+    {
+        return Err(NodeError::NotAValidator(address));
+    }
     let pool = Arc::new(TxPool::new(PoolConfig {
         chain_id: spec.chain_id(),
         ..Default::default()
@@ -155,7 +165,7 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         (Some(cluster_config), Some(key)) => {
             let attested = ra_tls.map(|identity| cluster::ClusterAttestation {
                 identity,
-                peers: cluster_attestation_rule(&spec),
+                peers: cluster_attestation_rule(&chain),
             });
             Some(
                 cluster::start(
@@ -204,7 +214,15 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         tokio::spawn(producer.run(shutdown_rx))
     });
 
-    let policy = security::genesis_policy(&spec)?;
+    // The policy in force at the head (the genesis document, or the one governance put in
+    // place), kept current as governance changes it.
+    let policy = governed::policy_in_force(&chain)?;
+    tokio::spawn(governed::follow(
+        chain.clone(),
+        policy.clone(),
+        cluster_node.as_ref().map(|n| n.transport.policy().clone()),
+        shutdown.subscribe(),
+    ));
     let mut rpc_context = RpcContext::new(
         chain.clone(),
         pool.clone(),
@@ -324,10 +342,9 @@ fn display_host(config: &NodeConfig) -> String {
 }
 
 /// The key this node seals with: in dev mode the first dev account, which the dev genesis names
-/// as its validator. A key that the chain spec does not list as a validator is refused.
+/// as its validator. Whether the chain accepts it is decided once the chain is open.
 fn validator_key(
     config: &NodeConfig,
-    spec: &ChainSpec,
     dev_keys: &[PrivateKeySigner],
 ) -> Result<Option<PrivateKeySigner>, NodeError> {
     let key = match (&config.validator_key, dev_keys.first()) {
@@ -337,25 +354,17 @@ fn validator_key(
         (None, Some(first)) if config.dev => Some(first.clone()),
         _ => None,
     };
-    let Some(key) = key else { return Ok(None) };
-    let validators: Vec<Address> = spec
-        .cloister()
-        .map(|c| c.validators.clone())
-        .unwrap_or_default();
-    if !validators.contains(&key.address()) {
-        return Err(NodeError::NotAValidator(key.address()));
-    }
-    Ok(Some(key))
+    Ok(key)
 }
 
-/// What a peer's RA-TLS certificate must prove on this chain: a quote whose measurement
-/// `cloister.allowedMeasurements` allows (simulated quotes only where `allowSimulatedTee`).
-fn cluster_attestation_rule(spec: &ChainSpec) -> cloister_consensus::transport::PeerAttestation {
-    let (rules, simulated) = spec
-        .cloister()
-        .map(|c| (security::enclave_rules(c), c.allow_simulated_tee))
-        .unwrap_or_default();
-    cloister_consensus::transport::PeerAttestation::new(rules, simulated)
+/// What a peer's RA-TLS certificate must prove on this chain: a quote whose measurement the
+/// configuration in force allows (simulated quotes only where genesis `allowSimulatedTee`).
+fn cluster_attestation_rule(chain: &Chain) -> cloister_consensus::transport::PeerAttestation {
+    let consortium = chain.consortium();
+    cloister_consensus::transport::PeerAttestation::new(
+        security::enclave_rules(&consortium.measurements),
+        consortium.allow_simulated_tee,
+    )
 }
 
 /// Seconds since the epoch (0 if the clock is before it).

@@ -8,23 +8,12 @@ use crate::{
     cloister_api::Attestation,
     config::{TeeMode, TlsSource},
 };
-use cloister_chainspec::{ChainSpec, CloisterConfig};
-use cloister_policy::{Policy, PolicyDocument};
+use cloister_chainspec::{AllowedMeasurement, ChainSpec};
+
 use cloister_rpc::TlsIdentity;
 use cloister_tee::{
     Attester, EnclaveRule, Mr256, OcclumAttester, RaTlsIdentity, SimulatedAttester,
 };
-use std::sync::Arc;
-
-/// The policy a chain starts with: its genesis document, or permissive for a transparent chain.
-pub fn genesis_policy(spec: &ChainSpec) -> Result<Arc<Policy>, NodeError> {
-    match spec.cloister() {
-        None => Ok(Arc::new(Policy::permissive())),
-        Some(cloister) => Ok(Arc::new(Policy::new(PolicyDocument::from_json(
-            &cloister.policy,
-        )?)?)),
-    }
-}
 
 /// Names a certificate of this node is valid for.
 fn subject_names(config: &NodeConfig) -> Vec<String> {
@@ -37,9 +26,8 @@ fn subject_names(config: &NodeConfig) -> Vec<String> {
 }
 
 /// The chain's allowed measurements as the quote verifier's rules.
-pub fn enclave_rules(cloister: &CloisterConfig) -> Vec<EnclaveRule> {
-    cloister
-        .allowed_measurements
+pub fn enclave_rules(measurements: &[AllowedMeasurement]) -> Vec<EnclaveRule> {
+    measurements
         .iter()
         .map(|m| EnclaveRule {
             mr_enclave: m.mrenclave.map(|v| Mr256::from(v.0)),

@@ -63,15 +63,15 @@ pub enum CallFrom {
     Refuse,
 }
 
-/// The policy in force.
+/// One policy document, checked and indexed ([`crate::Policy`] holds the one in force).
 #[derive(Debug, Clone)]
-pub struct Policy {
+pub(crate) struct Rules {
     document: PolicyDocument,
     roles: HashMap<Address, RoleSet>,
     certificates: HashMap<[u8; 32], Caller>,
 }
 
-impl Policy {
+impl Rules {
     /// Checks `document` and indexes it.
     pub fn new(document: PolicyDocument) -> Result<Self, PolicyError> {
         let roles: HashMap<Address, RoleSet> = document
@@ -113,7 +113,7 @@ impl Policy {
     }
 
     /// The document this policy enforces (shown by `cloister_policy`).
-    pub fn document(&self) -> &PolicyDocument {
+    pub(crate) fn document(&self) -> &PolicyDocument {
         &self.document
     }
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::{CertIdentity, PolicyDocument};
+use crate::{CertIdentity, Policy, PolicyDocument};
 use cloister_primitives::address;
 
 const SENDER: Address = address!("0x000000000000000000000000000000000000a11c");

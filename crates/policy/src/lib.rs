@@ -14,12 +14,14 @@ mod caller;
 mod decide;
 mod document;
 mod error;
+mod live;
 pub mod method;
 
 pub use caller::{Caller, Role, RoleSet};
-pub use decide::{Access, CallFrom, Policy, TxAccess, TxFacts};
+pub use decide::{Access, CallFrom, TxAccess, TxFacts};
 pub use document::{
     AccountVisibility, CertIdentity, PolicyDocument, PolicyMode, SignInRule, Visibility,
 };
 pub use error::PolicyError;
+pub use live::Policy;
 pub use method::MethodClass;

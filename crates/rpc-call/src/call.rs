@@ -127,7 +127,7 @@ impl Prepared {
         {
             blob.blob_gasprice = 0;
         }
-        let mut evm = create_evm(&mut state, env, (inspector, &mut bound));
+        let mut evm = create_evm(&self.spec, &mut state, env, (inspector, &mut bound));
         if let Some(overrides) = self.state_overrides.clone() {
             let (db, _, precompiles) = evm.components_mut();
             apply_overrides(overrides, db, precompiles.reachable_mut()).map_err(override_error)?;

@@ -3,16 +3,17 @@
 //! but the addresses every transaction starts with warm stay the fork's own precompile
 //! addresses (geth's `Prepare` with `ActivePrecompiles(rules)`): an overridden precompile's
 //! address is still warm, and the address a precompile was moved to is cold until touched.
-//! revm warms whatever its precompile map holds, hence this provider.
+//! revm warms whatever its precompile map holds, hence this provider. On a Cloister chain the
+//! fork's precompiles include Cloister's own (the policy check), as in block execution.
 
 use alloy_evm::{Database, EvmEnv, precompiles::PrecompilesMap};
+use cloister_chainspec::ChainSpec;
 use cloister_evm::{CloisterEvm, CloisterEvmFactory, HasStorage};
 use revm::{
     Inspector,
     context::{Cfg, ContextTr},
     handler::PrecompileProvider,
     interpreter::{CallInputs, InterpreterResult},
-    precompile::{PrecompileSpecId, Precompiles},
     primitives::{Address, AddressSet},
 };
 
@@ -28,13 +29,11 @@ pub(crate) struct GethPrecompiles {
 }
 
 impl GethPrecompiles {
-    /// The precompiles of the fork `spec`, none overridden yet.
-    fn new(spec: revm::primitives::hardfork::SpecId) -> Self {
-        let precompiles = Precompiles::new(PrecompileSpecId::from_spec_id(spec));
-        Self {
-            reachable: PrecompilesMap::from_static(precompiles),
-            warm: precompiles.addresses_set().clone(),
-        }
+    /// The precompiles of the fork `spec` on `factory`'s chain, none overridden yet.
+    fn new(factory: CloisterEvmFactory, spec: revm::primitives::hardfork::SpecId) -> Self {
+        let reachable = factory.precompiles(spec);
+        let warm = reachable.addresses().copied().collect();
+        Self { reachable, warm }
     }
 
     /// The precompiles calls reach, for overrides to remove or move.
@@ -72,14 +71,21 @@ where
     }
 }
 
-/// An EVM for `env` over `db`, with `inspector` invoked, precompiles as geth has them.
-pub(crate) fn create_evm<DB, I>(db: DB, env: EvmEnv, inspector: I) -> CallEvm<DB, I>
+/// An EVM of `spec`'s chain for `env` over `db`, with `inspector` invoked, precompiles as geth
+/// has them.
+pub(crate) fn create_evm<DB, I>(
+    spec: &ChainSpec,
+    db: DB,
+    env: EvmEnv,
+    inspector: I,
+) -> CallEvm<DB, I>
 where
     DB: Database + HasStorage,
     I: Inspector<alloy_evm::eth::EthEvmContext<DB>>,
 {
-    let precompiles = GethPrecompiles::new(env.cfg_env.spec);
-    let inner = CloisterEvmFactory
+    let factory = CloisterEvmFactory::for_spec(spec);
+    let precompiles = GethPrecompiles::new(factory, env.cfg_env.spec);
+    let inner = factory
         .create_evm_with_inspector(db, env, inspector)
         .into_inner()
         .with_precompiles(precompiles);

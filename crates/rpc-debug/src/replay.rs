@@ -33,6 +33,8 @@ pub(crate) struct BlockReplay {
     /// Its transactions, in block order.
     pub transactions: Vec<RecoveredTx>,
     env: EvmEnv,
+    /// The chain's EVMs (Cloister's precompiles on a Cloister chain).
+    factory: CloisterEvmFactory,
     state: ReplayState,
     /// Index of the next transaction to run: all before it are committed to `state`.
     next: usize,
@@ -53,9 +55,10 @@ impl BlockReplay {
         let transactions = head.reader.transactions(number)?;
         let spec = ctx.chain.spec();
         let env = evm_env(spec, &block.header);
+        let factory = CloisterEvmFactory::for_spec(spec);
         let mut state = replay_state(parent.db);
         {
-            let mut evm = CloisterEvmFactory.create_evm(&mut state, env.clone());
+            let mut evm = factory.create_evm(&mut state, env.clone());
             SystemCaller::new(spec.as_ref())
                 .apply_pre_execution_changes(&block.header, &mut evm)
                 .map_err(|err| DebugError::Replay {
@@ -68,6 +71,7 @@ impl BlockReplay {
             hash: block.hash,
             transactions,
             env,
+            factory,
             state,
             next: 0,
         })
@@ -79,7 +83,7 @@ impl BlockReplay {
             let tx_env = self.tx_env(self.next);
             let block = self.header.number;
             let mut bound = deadline.inspector();
-            let mut evm = CloisterEvmFactory.create_evm_with_inspector(
+            let mut evm = self.factory.create_evm_with_inspector(
                 &mut self.state,
                 self.env.clone(),
                 &mut bound,
@@ -110,7 +114,7 @@ impl BlockReplay {
         let block = self.header.number;
         let mut bound = deadline.inspector();
         let outcome: ResultAndState = {
-            let mut evm = CloisterEvmFactory.create_evm_with_inspector(
+            let mut evm = self.factory.create_evm_with_inspector(
                 &mut self.state,
                 self.env.clone(),
                 (&mut *inspector, &mut bound),

@@ -122,7 +122,7 @@ pub(crate) fn call(
         .map_err(|err| DebugError::InvalidRequest(err.to_string()))?;
     let mut bound = deadline.inspector();
     let outcome = {
-        let mut evm = CloisterEvmFactory.create_evm_with_inspector(
+        let mut evm = CloisterEvmFactory::for_spec(spec).create_evm_with_inspector(
             &mut state,
             env.clone(),
             (&mut inspector, &mut bound),

@@ -70,8 +70,10 @@ impl Chain {
         }
         let spec = self.spec();
         let seal = match (spec.cloister(), seal) {
-            (Some(cloister), Some(seal)) => {
-                verify_seal(&block.header, hash, &seal, &cloister.validators)
+            // The validators in force after the parent (the head): a validator removed by a
+            // vote in block N seals nothing from N+1 on.
+            (Some(_), Some(seal)) => {
+                verify_seal(&block.header, hash, &seal, &self.validators())
                     .map_err(|e| invalid(BlockError::Seal(e)))?;
                 Some(seal)
             }

@@ -52,10 +52,7 @@ impl Authenticator {
         &self,
         cert_der: &[u8],
     ) -> Result<Option<AttestationReport>, RefusalReason> {
-        match &self.policy.attestation {
-            Some(attestation) => attestation.verify(cert_der).map(Some),
-            None => Ok(None),
-        }
+        self.policy.verify_certificate(cert_der)
     }
 
     /// Keeps what an admitted peer proved.

@@ -96,11 +96,7 @@ impl PeerTransport {
         // This node's own report, as its peers will verify it (when it verifies here at all:
         // a real quote without collateral does not, and then none is shown).
         let measurements = PeerMeasurements::default();
-        if let Some(report) = policy
-            .attestation
-            .as_ref()
-            .and_then(|a| a.verify(&identity.cert_der).ok())
-        {
+        if let Ok(Some(report)) = policy.verify_certificate(&identity.cert_der) {
             measurements.record(identity.node_key.address(), report);
         }
         Ok(Self {
@@ -139,6 +135,13 @@ impl PeerTransport {
     /// peers; clones of one `PeerNetwork` share them.
     pub fn network(&self) -> PeerNetwork {
         PeerNetwork::new(Arc::clone(&self.shared))
+    }
+
+    /// The rules peers must meet (shared: replacing its attestation rules, or calling
+    /// [`PeerPolicy::rules_changed`] after membership changed, makes every open connection
+    /// check its peer again before its next request).
+    pub fn policy(&self) -> &PeerPolicy {
+        &self.shared.auth.policy
     }
 
     /// The recent refusals, both directions, oldest first (for `cloister_clusterStatus`).

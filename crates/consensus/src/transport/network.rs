@@ -103,6 +103,8 @@ pub(crate) struct Link {
     shared: Arc<Shared>,
     node: PeerNode,
     stream: Option<PeerStream>,
+    /// The policy generation the open stream was admitted under.
+    generation: u64,
 }
 
 /// Sends an encoded request on `stream` and reads the answer.
@@ -120,6 +122,7 @@ impl Link {
             shared,
             node,
             stream: None,
+            generation: 0,
         }
     }
 
@@ -133,6 +136,13 @@ impl Link {
     ) -> Result<PeerResponse, TransportError> {
         // Encoded once, before dialling: an oversized request fails here, not on the wire.
         let body = encode(request)?;
+        // Rules changed since this stream was admitted: dial again, so the handshake checks
+        // the peer against the rules in force.
+        let generation = self.shared.auth.policy.generation();
+        if self.generation != generation {
+            self.stream = None;
+            self.generation = generation;
+        }
         let attempt = async {
             if let Some(mut stream) = self.stream.take()
                 && let Ok(response) = exchange(&mut stream, &body).await

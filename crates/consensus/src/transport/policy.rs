@@ -9,7 +9,14 @@ use cloister_tee::{
     AttestationReport, Collateral, EnclaveRule, Mr256, QuoteKind, RaTlsCheck, VerificationPolicy,
     verify_ra_tls_certificate,
 };
-use std::{fmt, sync::Arc, time::SystemTime};
+use std::{
+    fmt,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::SystemTime,
+};
 
 /// Whether an address is a member of the cluster; asked on every connection, so it may follow
 /// governance as it changes.
@@ -41,6 +48,13 @@ impl PeerAttestation {
         }
     }
 
+    /// The same check with other allowed measurements and simulation rule (collateral kept).
+    fn with_rules(&self, allowed: Vec<EnclaveRule>, allow_simulated: bool) -> Self {
+        let mut next = Self::new(allowed, allow_simulated);
+        next.check.collateral = self.check.collateral.clone();
+        next
+    }
+
     /// Collateral for verifying real quotes (without it a real quote is refused).
     pub fn with_collateral(mut self, collateral: Collateral) -> Self {
         self.check.collateral = Some(collateral);
@@ -67,12 +81,17 @@ impl PeerAttestation {
 }
 
 /// The rules a peer must meet, both when it dials this node and when this node dials it.
+/// Clones share the rules: governance changes them ([`PeerPolicy::set_attestation_rules`],
+/// [`PeerPolicy::rules_changed`]) and every open connection checks its peer again before its
+/// next request once the [`generation`](PeerPolicy::generation) has moved.
 #[derive(Clone)]
 pub struct PeerPolicy {
     /// Member keys.
     pub membership: Membership,
     /// The attestation rule; `None` with `--tee none` (no quote required).
-    pub attestation: Option<PeerAttestation>,
+    attestation: Option<Arc<RwLock<PeerAttestation>>>,
+    /// Moves whenever the rules may have changed.
+    generation: Arc<AtomicU64>,
 }
 
 impl PeerPolicy {
@@ -80,16 +99,35 @@ impl PeerPolicy {
     pub fn new(membership: Membership, attestation: Option<PeerAttestation>) -> Self {
         Self {
             membership,
-            attestation,
+            attestation: attestation.map(|a| Arc::new(RwLock::new(a))),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Whether peers must present an attested certificate.
+    pub fn attests(&self) -> bool {
+        self.attestation.is_some()
+    }
+
+    /// The application-layer check of a peer's certificate: its report, or `None` without a
+    /// TEE.
+    pub fn verify_certificate(
+        &self,
+        cert_der: &[u8],
+    ) -> Result<Option<AttestationReport>, RefusalReason> {
+        match &self.attestation {
+            Some(attestation) => attestation
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .verify(cert_der)
+                .map(Some),
+            None => Ok(None),
         }
     }
 
     /// The application-layer check of a peer's certificate.
     pub fn check_certificate(&self, cert_der: &[u8]) -> Result<(), RefusalReason> {
-        match &self.attestation {
-            Some(attestation) => attestation.verify(cert_der).map(|_| ()),
-            None => Ok(()),
-        }
+        self.verify_certificate(cert_der).map(|_| ())
     }
 
     /// Whether `address` is a member.
@@ -100,12 +138,39 @@ impl PeerPolicy {
             Err(RefusalReason::NotMember(*address))
         }
     }
+
+    /// Both checks, as an open connection repeats them after the rules changed.
+    pub fn check_peer(&self, address: &Address, cert_der: &[u8]) -> Result<(), RefusalReason> {
+        self.check_member(address)?;
+        self.check_certificate(cert_der)
+    }
+
+    /// Replaces the allowed measurements and the simulation rule (no-op without a TEE) and
+    /// makes every open connection check its peer again.
+    pub fn set_attestation_rules(&self, allowed: Vec<EnclaveRule>, allow_simulated: bool) {
+        if let Some(attestation) = &self.attestation {
+            let mut current = attestation.write().unwrap_or_else(|e| e.into_inner());
+            *current = current.with_rules(allowed, allow_simulated);
+        }
+        self.rules_changed();
+    }
+
+    /// Tells open connections that membership may have changed.
+    pub fn rules_changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Moves whenever the rules may have changed.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
 }
 
 impl fmt::Debug for PeerPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PeerPolicy")
-            .field("attestation", &self.attestation)
+            .field("attests", &self.attests())
+            .field("generation", &self.generation())
             .finish_non_exhaustive()
     }
 }

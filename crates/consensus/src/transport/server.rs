@@ -75,7 +75,8 @@ pub(crate) async fn serve(
                     let _ = tcp.set_nodelay(true);
                     if let Some((tls, address)) = auth.accept(&acceptor, tcp, socket).await {
                         tracing::debug!(target: "cloister::cluster", peer = %address, %socket, "peer connected");
-                        if let Err(err) = serve_connection(tls, address, &handler).await {
+                        let peer = Peer { address, socket };
+                        if let Err(err) = serve_connection(tls, peer, &handler, &auth).await {
                             tracing::debug!(target: "cloister::cluster", peer = %address, %err, "peer connection ended");
                         }
                     }
@@ -86,12 +87,30 @@ pub(crate) async fn serve(
     }
 }
 
-/// Answers requests until the peer hangs up or breaks the protocol.
+/// Who is on the other end of an admitted connection.
+#[derive(Clone, Copy)]
+struct Peer {
+    address: Address,
+    socket: std::net::SocketAddr,
+}
+
+/// Answers requests until the peer hangs up or breaks the protocol, or no longer meets the
+/// rules: when governance changed them (the policy's generation moved), the peer's key and
+/// certificate are checked again before its next request is answered.
 async fn serve_connection(
     mut tls: TlsStream<TcpStream>,
-    peer: Address,
+    peer: Peer,
     handler: &PeerHandler,
+    auth: &Authenticator,
 ) -> Result<(), TransportError> {
+    let cert = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .map(|c| c.to_vec())
+        .unwrap_or_default();
+    let mut generation = auth.policy.generation();
     loop {
         let next = tokio::time::timeout(IDLE_TIMEOUT, read_frame::<_, PeerRequest>(&mut tls));
         let Ok(next) = next.await else {
@@ -107,7 +126,19 @@ async fn serve_connection(
                 return Err(err);
             }
         };
-        let response = answer(request, peer, handler).await?;
+        let now = auth.policy.generation();
+        if now != generation {
+            generation = now;
+            if let Err(reason) = auth.policy.check_peer(&peer.address, &cert) {
+                auth.refusals.record(Some(peer.address), peer.socket, &reason);
+                let refusal = PeerResponse::Refused {
+                    reason: reason.to_string(),
+                };
+                let _ = write_frame(&mut tls, &refusal).await;
+                return Err(TransportError::Refused(reason));
+            }
+        }
+        let response = answer(request, peer.address, handler).await?;
         write_frame(&mut tls, &response).await?;
     }
 }

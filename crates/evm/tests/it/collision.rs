@@ -200,7 +200,11 @@ fn inspected_evm_sees_the_collision_too() {
             .with_database(db(target, with_storage))
             .build();
         let env = evm_env(&spec(), &header());
-        let mut evm = CloisterEvmFactory.create_evm_with_inspector(&mut state, env, NoOpInspector);
+        let mut evm = CloisterEvmFactory::for_spec(&spec()).create_evm_with_inspector(
+            &mut state,
+            env,
+            NoOpInspector,
+        );
         let result = evm.transact(tx(TxKind::Call(FACTORY), &[])).unwrap();
         assert!(result.result.is_success(), "{:?}", result.result);
         let slot = result.state[&FACTORY]

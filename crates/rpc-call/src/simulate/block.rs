@@ -113,7 +113,7 @@ impl Simulation<'_> {
             SimulationTracer::new(self.trace_transfers),
             self.deadline.inspector(),
         );
-        let mut evm = create_evm(&mut self.state, env, tracer);
+        let mut evm = create_evm(spec, &mut self.state, env, tracer);
         if let Some(overrides) = block.state_overrides {
             let (db, _, precompiles) = evm.components_mut();
             apply_overrides(overrides, db, precompiles.reachable_mut())?;

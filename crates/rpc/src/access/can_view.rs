@@ -44,7 +44,7 @@ pub(super) fn ask(
         chain_id: Some(ctx.chain.spec().chain_id()),
         ..Default::default()
     };
-    let mut evm = CloisterEvmFactory.create_evm(&mut state, env);
+    let mut evm = CloisterEvmFactory::for_spec(ctx.chain.spec()).create_evm(&mut state, env);
     let outcome = match evm.transact(tx) {
         Ok(outcome) => outcome,
         Err(err) => {
