@@ -60,6 +60,8 @@ contract Governance {
 
     /// The sentinel a validation call reverts with when every action applied.
     error Validated();
+    /// Applying ran out of the gas this transaction gave it (not a property of the proposal).
+    error OutOfGas();
 
     /// The node's policy parser (a Cloister precompile): empty output if the document parses,
     /// else a revert whose data is `Error("policy: <reason>")`.
@@ -191,7 +193,8 @@ contract Governance {
         try this.validateActions(actions) {
             revert("validation did not revert");
         } catch (bytes memory reason) {
-            if (!(reason.length == 4 && bytes4(reason) == Validated.selector)) _bubble(reason);
+            if (_is(reason, OutOfGas.selector)) revert("out of gas while validating the proposal");
+            if (!_is(reason, Validated.selector)) _bubble(reason);
         }
 
         proposalId = ++proposalCount;
@@ -465,9 +468,23 @@ contract Governance {
     function _applyAll(bytes[] calldata actions) private {
         for (uint256 i = 0; i < actions.length; i++) {
             _bpsFor(actions[i]);
+            uint256 gasBefore = gasleft();
             (bool ok, bytes memory reason) = address(this).call(actions[i]);
-            if (!ok) _bubble(reason);
+            if (!ok) {
+                _outOfGasCheck(gasBefore);
+                _bubble(reason);
+            }
         }
+    }
+
+    /// After a failed call: a call that had all but 1/64 of `gasBefore` and failed leaving
+    /// 1/63 or less ran out of gas (or as good as), whatever it reported.
+    function _outOfGasCheck(uint256 gasBefore) private view {
+        if (gasleft() <= gasBefore / 63) revert OutOfGas();
+    }
+
+    function _is(bytes memory reason, bytes4 selector) private pure returns (bool) {
+        return reason.length == 4 && bytes4(reason) == selector;
     }
 
     function _apply(uint256 proposalId, Proposal storage p) private {
@@ -476,10 +493,13 @@ contract Governance {
             p.status = EXECUTED;
             emit ProposalExecuted(proposalId);
         } catch (bytes memory reason) {
-            // An apply that ran out of the gas it was given would fail only for this
-            // transaction's gas limit: refuse the vote so the voter (or eth_estimateGas) retries
-            // with more, instead of failing the proposal for good.
-            require(gasleft() > gasBefore / 63, "out of gas while applying the proposal");
+            // An apply that ran out of the gas it was given (here or in a nested call) would
+            // fail only for this transaction's gas limit: refuse the vote so the voter (or
+            // eth_estimateGas) retries with more, instead of failing the proposal for good.
+            require(
+                gasleft() > gasBefore / 63 && !_is(reason, OutOfGas.selector),
+                "out of gas while applying the proposal"
+            );
             p.status = FAILED;
             emit ProposalFailed(proposalId, reason);
         }
@@ -571,8 +591,10 @@ contract Governance {
 
     /// Asks the node's policy parser; its revert data already reads "policy: <reason>".
     function _checkPolicy(bytes memory json) private view {
+        uint256 gasBefore = gasleft();
         (bool ok, bytes memory reason) = POLICY_CHECK.staticcall(json);
         if (!ok) {
+            _outOfGasCheck(gasBefore);
             if (reason.length == 0) revert("policy: the policy check failed");
             _bubble(reason);
         }

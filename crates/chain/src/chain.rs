@@ -4,8 +4,8 @@
 use crate::{ChainError, StateChanges, assemble, consortium, genesis, seal};
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chainspec::ChainSpec;
-use cloister_governance::Consortium;
 use cloister_evm::{BlockInput, ExecutedBlock, SkippedTx, StateDb, TxSource};
+use cloister_governance::Consortium;
 use cloister_primitives::{
     Address, B256, Bytes, Header, ReceiptEnvelope, RecoveredTx, primitives::Signature,
 };

@@ -4,9 +4,7 @@
 //! [`GOVERNANCE_ADDRESS`]. What `cloister devnet init` and `cloister gov genesis` run, and what
 //! the dev genesis was made with.
 
-use crate::{
-    GOVERNANCE_ADDRESS, GovernanceError, InitialGovernance, genesis_account, measurement,
-};
+use crate::{GOVERNANCE_ADDRESS, GovernanceError, InitialGovernance, genesis_account, measurement};
 use cloister_chainspec::{ChainSpec, CloisterConfig};
 use cloister_primitives::{B256, Bytes};
 use serde_json::{Map, Value, json};
@@ -27,7 +25,9 @@ pub fn with_governance(genesis_json: &str) -> Result<String, GovernanceError> {
     let cloister: CloisterConfig = serde_json::from_value(section.clone())
         .map_err(|e| invalid(format!("`cloister` section: {e}")))?;
     if cloister.members.is_empty() {
-        return Err(invalid("`cloister.members` is empty: list the consortium's members".into()));
+        return Err(invalid(
+            "`cloister.members` is empty: list the consortium's members".into(),
+        ));
     }
     // The spec without members (so without the contract it is about to get): the rules the
     // constructor runs under.

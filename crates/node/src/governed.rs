@@ -29,7 +29,9 @@ pub fn policy_document(consortium: &Consortium) -> Result<PolicyDocument, NodeEr
         match serde_json::from_value::<Role>(serde_json::Value::String(name.clone())) {
             Ok(role) => grant(&mut document, *account, role),
             // The contract refuses unknown role names; one here is skipped, never widened.
-            Err(_) => tracing::warn!(target: "cloister::governance", %account, role = %name, "unknown role granted by governance; ignored"),
+            Err(_) => {
+                tracing::warn!(target: "cloister::governance", %account, role = %name, "unknown role granted by governance; ignored")
+            }
         }
     }
     document
@@ -79,8 +81,12 @@ pub async fn follow(
             match policy_document(&next)
                 .and_then(|doc| Ok(policy.replace(doc, next.policy_version)?))
             {
-                Ok(()) => tracing::info!(target: "cloister::governance", version = next.policy_version, "policy replaced"),
-                Err(err) => tracing::error!(target: "cloister::governance", %err, "the governed policy does not apply; the previous one stays in force"),
+                Ok(()) => {
+                    tracing::info!(target: "cloister::governance", version = next.policy_version, "policy replaced")
+                }
+                Err(err) => {
+                    tracing::error!(target: "cloister::governance", %err, "the governed policy does not apply; the previous one stays in force")
+                }
             }
         }
         if let Some(peers) = &peers {

@@ -58,10 +58,7 @@ impl Policy {
     }
 
     fn rules(&self) -> Arc<Rules> {
-        self.rules
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The document this policy enforces (shown by `cloister_policy`).

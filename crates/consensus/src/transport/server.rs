@@ -130,7 +130,8 @@ async fn serve_connection(
         if now != generation {
             generation = now;
             if let Err(reason) = auth.policy.check_peer(&peer.address, &cert) {
-                auth.refusals.record(Some(peer.address), peer.socket, &reason);
+                auth.refusals
+                    .record(Some(peer.address), peer.socket, &reason);
                 let refusal = PeerResponse::Refused {
                     reason: reason.to_string(),
                 };

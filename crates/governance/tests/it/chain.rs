@@ -128,7 +128,7 @@ impl Chain {
         }
     }
 
-    fn run(&mut self, from: Address, data: Vec<u8>, commit: bool) -> Outcome {
+    fn run(&mut self, from: Address, data: Vec<u8>, gas: u64, commit: bool) -> Outcome {
         let mut env = evm_env(&self.spec, &self.header());
         env.cfg_env.disable_nonce_check = true;
         env.cfg_env.disable_balance_check = true;
@@ -136,7 +136,7 @@ impl Chain {
             caller: from,
             kind: TxKind::Call(GOVERNANCE_ADDRESS),
             data: data.into(),
-            gas_limit: GAS,
+            gas_limit: gas,
             gas_price: 0,
             gas_priority_fee: None,
             chain_id: Some(self.spec.chain_id()),
@@ -161,12 +161,17 @@ impl Chain {
 
     /// Sends (and commits) a transaction calling `call` from `from`.
     pub fn send<C: SolCall>(&mut self, from: Address, call: C) -> Outcome {
-        self.run(from, call.abi_encode(), true)
+        self.run(from, call.abi_encode(), GAS, true)
+    }
+
+    /// Runs `call` from `from` with `gas`, without committing (as `eth_estimateGas` probes).
+    pub fn try_with_gas<C: SolCall>(&mut self, from: Address, call: C, gas: u64) -> Outcome {
+        self.run(from, call.abi_encode(), gas, false)
     }
 
     /// Calls a view; `Err` with the revert reason.
     pub fn view<C: SolCall>(&mut self, call: C) -> Result<C::Return, String> {
-        match self.run(Address::ZERO, call.abi_encode(), false) {
+        match self.run(Address::ZERO, call.abi_encode(), GAS, false) {
             Outcome::Success { output, .. } => Ok(C::abi_decode_returns(&output).unwrap()),
             Outcome::Revert(reason) => Err(reason),
             Outcome::Halt(reason) => Err(reason),

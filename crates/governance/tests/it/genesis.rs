@@ -83,3 +83,13 @@ fn constructor_refusals_carry_their_reason() {
     bad.voting_period = 1;
     assert!(genesis_account(&bad, &spec).is_err());
 }
+
+/// `read_state` takes the node's own state view (compiles only if the bounds hold).
+#[allow(dead_code)]
+fn reads_a_storage_snapshot(
+    db: cloister_evm::StateDb,
+    spec: &cloister_chainspec::ChainSpec,
+    header: &cloister_primitives::Header,
+) {
+    let _ = read_state(db, spec, header);
+}

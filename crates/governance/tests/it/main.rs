@@ -5,6 +5,7 @@
 
 mod artifact;
 mod chain;
+mod dev_genesis;
 mod genesis;
 mod proposals;
 mod votes;

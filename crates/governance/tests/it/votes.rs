@@ -1,7 +1,9 @@
 //! Voting: who may vote, the deciding vote applying the actions in its own transaction
 //! (Executed or Failed), defeat, and thresholds snapshotted at proposal time.
 
+use crate::chain::Outcome;
 use crate::chain::{Chain, action, addr, initial};
+use cloister_evm::check_policy_json;
 use cloister_governance::{abi::ICloisterGovernance as gov, measurement, revert_reason};
 use cloister_primitives::{B256, Bytes, U256, keccak256};
 
@@ -367,4 +369,50 @@ fn read_state_follows_executed_proposals() {
     assert!(state.measurements.is_empty());
     assert!(state.roles.is_empty());
     assert_eq!(state.config_version, 9);
+}
+
+#[test]
+fn too_little_gas_reverts_the_deciding_vote_instead_of_failing_the_proposal() {
+    // A policy of a few KB makes applying cost far more than voting.
+    let methods: Vec<String> = (0..400).map(|i| format!("\"method_{i}\"")).collect();
+    let policy = format!(
+        r#"{{"mode":"permissive","anonymousMethods":[{}]}}"#,
+        methods.join(",")
+    );
+    check_policy_json(policy.as_bytes()).unwrap();
+    assert!(policy.len() > 4_000);
+    let mut chain = Chain::new(&initial(5001, 5001));
+    let id = chain
+        .propose(
+            addr(1),
+            vec![action(gov::setPolicyCall {
+                policyJson: Bytes::from(policy.into_bytes()),
+            })],
+        )
+        .unwrap();
+    chain.vote(addr(1), id, 1).logs();
+
+    // Whatever gas a wallet or eth_estimateGas tries, the vote either does not happen or
+    // applies the proposal.
+    let mut succeeded = 0;
+    for gas in (60_000..6_000_000).step_by(20_000) {
+        let outcome = chain.try_with_gas(
+            addr(2),
+            gov::castVoteCall {
+                proposalId: id,
+                support: 1,
+            },
+            gas,
+        );
+        if let Outcome::Success { .. } = outcome {
+            assert!(
+                outcome.events::<gov::ProposalFailed>().is_empty(),
+                "failed at {gas} gas"
+            );
+            assert_eq!(outcome.events::<gov::ProposalExecuted>().len(), 1);
+            succeeded += 1;
+        }
+    }
+    assert!(succeeded > 0);
+    assert_eq!(chain.state_of(id), ACTIVE);
 }
