@@ -7,9 +7,9 @@
 #                 over TLS with a certificate made here, through the personal URL
 #                 https://127.0.0.1:P/rpc/<token> of a sign-in that holds dev accounts 0 and 1
 #                 (E2E_CONFIDENTIAL=1: see tests/e2e/README.md),
-# all on free loopback ports. After the dev node: the Cloister-only suites (the sign-in page in
-# headless Chromium, the confidential ERC-20 example). Exits non-zero if any run fails. The
-# servers are always stopped; the last line counts every test that ran.
+# all on free loopback ports. After the dev node: the Cloister-only suites (the sign-in and
+# governance pages in headless Chromium, the confidential ERC-20 example). Exits non-zero if
+# any run fails. The servers are always stopped; the last line counts every test that ran.
 #
 # Usage: scripts/e2e.sh [--only cloister|anvil|confidential] [-- NODE_TEST_ARGS...]
 #   --only NAME     run against one target only (cloister also runs the Cloister-only suites)
@@ -346,14 +346,19 @@ if wants cloister; then
   stop_server
 fi
 
-# Cloister-only suites: the sign-in page in headless Chromium, and the confidential ERC-20
-# example (each starts its own dev node).
+# Cloister-only suites: the sign-in and governance pages in headless Chromium, and the
+# confidential ERC-20 example (each starts its own dev node).
 if wants cloister && [ -n "$cloister_bin" ]; then
   echo "=== sign-in page in headless Chromium ===" >&2
   CLOISTER_BIN="$cloister_bin" "$repo/tests/signin/run.sh" 2>&1 | tee "$workdir/signin.log" >&2 \
     || failed+=(signin)
   count_results "$workdir/signin.log"
   summary+=("signin: $counts")
+  echo "=== governance page in headless Chromium ===" >&2
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/governance/run.sh" 2>&1 | tee "$workdir/governance.log" >&2 \
+    || failed+=(governance)
+  count_results "$workdir/governance.log"
+  summary+=("governance: $counts")
   echo "=== confidential ERC-20 example ===" >&2
   CLOISTER_BIN="$cloister_bin" "$repo/examples/confidential-erc20/run.sh" 2>&1 \
     | tee "$workdir/confidential-erc20.log" >&2 || failed+=(confidential-erc20)

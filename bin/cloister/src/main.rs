@@ -1,9 +1,10 @@
-//! `cloister`: run a node (`node`), initialise a datadir from a genesis file (`init`), or
-//! measure any node's throughput (`bench`).
+//! `cloister`: run a node (`node`), initialise a datadir from a genesis file (`init`),
+//! measure any node's throughput (`bench`), or take part in governance (`gov`).
 
 mod attest;
 mod banner;
 mod devnet;
+mod gov;
 
 use clap::{Parser, Subcommand};
 use cloister_node::{NodeConfig, TeeMode, TlsSource, init, launch};
@@ -46,6 +47,9 @@ enum Command {
     /// A local consortium network for development.
     #[command(subcommand)]
     Devnet(devnet::DevnetCommand),
+    /// Consortium governance: read it, propose, vote (as a member).
+    #[command(subcommand)]
+    Gov(gov::GovCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -210,6 +214,7 @@ async fn run(cli: Cli) -> eyre::Result<()> {
         Command::Node(args) if args.config.is_some() => run_configured_node(args).await,
         Command::Node(args) => run_node(args).await,
         Command::Devnet(command) => devnet::run(command),
+        Command::Gov(command) => gov::run(command).await,
         Command::Attest(command) => {
             if attest::run(command).await? {
                 Ok(())

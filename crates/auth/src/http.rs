@@ -26,14 +26,19 @@ pub const MAX_BODY_LEN: usize = 16 * 1024;
 
 /// The page's Content-Security-Policy: nothing but its own inline script and style (by hash)
 /// and requests back to this origin.
-pub static PAGE_CSP: LazyLock<String> = LazyLock::new(|| {
-    let script = inline_hash(SIGN_IN_PAGE, "<script>", "</script>");
-    let style = inline_hash(SIGN_IN_PAGE, "<style>", "</style>");
+pub static PAGE_CSP: LazyLock<String> = LazyLock::new(|| inline_page_csp(SIGN_IN_PAGE));
+
+/// The Content-Security-Policy of a self-contained page (such as the sign-in page or the
+/// governance page): nothing but its own inline script and style (by hash) and requests back
+/// to this origin.
+pub fn inline_page_csp(page: &str) -> String {
+    let script = inline_hash(page, "<script>", "</script>");
+    let style = inline_hash(page, "<style>", "</style>");
     format!(
         "default-src 'none'; script-src {script}; style-src {style}; connect-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
-});
+}
 
 /// `'sha256-…'` of the text between `open` and `close`, or `'none'` if the page has none.
 fn inline_hash(page: &str, open: &str, close: &str) -> String {
@@ -123,13 +128,19 @@ fn route(
 }
 
 fn page() -> Response<String> {
-    let mut response = with_common_headers(Response::new(SIGN_IN_PAGE.to_owned()));
+    html_page(SIGN_IN_PAGE, &PAGE_CSP)
+}
+
+/// `page` as a `200` HTML response with the sign-in page's headers: `csp` (from
+/// [`inline_page_csp`]), no framing, never cached, never sniffed, no referrer.
+pub fn html_page(page: &str, csp: &str) -> Response<String> {
+    let mut response = with_common_headers(Response::new(page.to_owned()));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    let csp = HeaderValue::from_str(&PAGE_CSP)
+    let csp = HeaderValue::from_str(csp)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

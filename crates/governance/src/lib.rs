@@ -15,6 +15,7 @@ pub mod abi;
 pub mod artifact;
 mod error;
 mod genesis;
+pub mod page;
 mod run;
 mod state;
 

@@ -1,5 +1,5 @@
 //! The node's [`Gatekeeper`]: sign-in tokens from `cloister-auth`, client certificates and
-//! roles from the policy, and the `/signin` pages.
+//! roles from the policy, the `/signin` pages and the `/governance` page.
 
 use cloister_auth::AuthService;
 use cloister_policy::{Caller, Policy};
@@ -37,7 +37,8 @@ impl Gatekeeper for NodeGatekeeper {
         path: &str,
         body: &[u8],
     ) -> Option<http::Response<String>> {
-        cloister_auth::http::handle(&self.auth, method, path, body)
+        crate::governance_page::handle(method, path)
+            .or_else(|| cloister_auth::http::handle(&self.auth, method, path, body))
     }
 
     fn route_with_bearer(
@@ -47,10 +48,12 @@ impl Gatekeeper for NodeGatekeeper {
         body: &[u8],
         bearer: Option<&str>,
     ) -> Option<http::Response<String>> {
-        cloister_auth::http::handle_with_bearer(&self.auth, method, path, body, bearer)
+        crate::governance_page::handle(method, path).or_else(|| {
+            cloister_auth::http::handle_with_bearer(&self.auth, method, path, body, bearer)
+        })
     }
 
     fn owns_path(&self, path: &str) -> bool {
-        path == "/signin" || path.starts_with("/signin/")
+        path == "/signin" || path.starts_with("/signin/") || crate::governance_page::owns(path)
     }
 }

@@ -8,6 +8,7 @@ mod cluster_membership;
 mod config;
 mod config_file;
 mod datadir;
+mod governance_page;
 mod governed;
 mod guard;
 mod import;

@@ -6,6 +6,7 @@
 mod attest;
 mod cluster;
 mod crash;
+mod gov;
 mod marker;
 mod node;
 mod regressions;

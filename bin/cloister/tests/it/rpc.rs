@@ -36,6 +36,11 @@ impl Rpc {
         }
     }
 
+    /// The node's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     async fn post(&self, body: &Value) -> Result<Value, RpcFailure> {
         let response = self
             .http
