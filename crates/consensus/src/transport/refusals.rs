@@ -13,11 +13,15 @@ use std::{
     collections::{BTreeMap, VecDeque},
     net::SocketAddr,
     sync::Arc,
-    time::SystemTime,
+    time::{Duration, Instant, SystemTime},
 };
 
 /// How many refusals are kept.
 pub const MAX_REFUSALS: usize = 64;
+
+/// A peer refused again for the same reason is logged at warn at most this often (a removed
+/// validator retries every half second; the first warning says all there is to say).
+pub const REFUSAL_WARN_EVERY: Duration = Duration::from_secs(30);
 
 /// One refused peer.
 #[derive(Debug, Clone, Serialize)]
@@ -28,14 +32,18 @@ pub struct PeerRefusal {
     pub socket: SocketAddr,
     /// Why.
     pub reason: String,
-    /// When, in seconds since the Unix epoch.
+    /// When, in seconds since the Unix epoch (the latest, when it repeated).
     pub at: u64,
+    /// How many times in a row this peer was refused for this reason.
+    pub count: u64,
 }
 
 /// The shared, bounded list of recent refusals, newest last.
 #[derive(Debug, Clone, Default)]
 pub struct RefusalLog {
     inner: Arc<Mutex<VecDeque<PeerRefusal>>>,
+    /// When each (peer, reason) was last logged at warn.
+    warned: Arc<Mutex<BTreeMap<(Option<Address>, String), Instant>>>,
 }
 
 impl RefusalLog {
@@ -46,27 +54,64 @@ impl RefusalLog {
         socket: SocketAddr,
         reason: &RefusalReason,
     ) {
-        tracing::warn!(
-            target: "cloister::cluster",
-            peer = ?address,
-            %socket,
-            %reason,
-            "peer refused"
-        );
+        let text = reason.to_string();
+        if self.should_warn(address, &text) {
+            tracing::warn!(
+                target: "cloister::cluster",
+                peer = ?address,
+                %socket,
+                %reason,
+                "peer refused"
+            );
+        } else {
+            tracing::debug!(target: "cloister::cluster", peer = ?address, %socket, %reason, "peer refused again");
+        }
         let at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let mut list = self.inner.lock();
+        // A repeat of the newest refusal of this peer for this reason updates it in place.
+        let repeat = list
+            .iter()
+            .rposition(|r| r.address == address && address.is_some())
+            .filter(|&i| list[i].reason == text);
+        let count = match repeat.and_then(|i| list.remove(i)) {
+            Some(previous) => previous.count + 1,
+            None => 1,
+        };
         if list.len() >= MAX_REFUSALS {
             list.pop_front();
         }
         list.push_back(PeerRefusal {
             address,
             socket,
-            reason: reason.to_string(),
+            reason: text,
             at,
+            count,
         });
+    }
+
+    /// Whether this refusal is worth a warning (first time, or not in the last
+    /// [`REFUSAL_WARN_EVERY`]).
+    fn should_warn(&self, address: Option<Address>, reason: &str) -> bool {
+        let mut warned = self.warned.lock();
+        let now = Instant::now();
+        let key = (address, reason.to_owned());
+        match warned.get(&key) {
+            Some(last) if now.duration_since(*last) < REFUSAL_WARN_EVERY => false,
+            _ => {
+                if warned.len() >= MAX_REFUSALS {
+                    warned.retain(|_, last| now.duration_since(*last) < REFUSAL_WARN_EVERY);
+                    if warned.len() >= MAX_REFUSALS {
+                        // A flood of distinct refusals: the list still records them.
+                        return false;
+                    }
+                }
+                warned.insert(key, now);
+                true
+            }
+        }
     }
 
     /// The recent refusals, oldest first.

@@ -8,6 +8,7 @@ mod confidential_matrix;
 mod contract_rule;
 mod derived_values;
 mod evm_bounds;
+mod governance;
 mod multi_address;
 mod observability;
 mod tls_mtls;

@@ -4,7 +4,7 @@
 # (playwright-core, no bundled browser) with an injected EIP-1193 wallet that sends as dev
 # accounts.
 #
-# Usage: tests/governance/run.sh [NODE_TEST_ARGS...]
+# Usage: tests/governance-page/run.sh [NODE_TEST_ARGS...]
 # Environment:
 #   CLOISTER_BIN       a built cloister binary (otherwise `cargo build -p cloister` is run)
 #   CARGO_TARGET_DIR   build dir (default $HOME/.cache/cloister-target)
