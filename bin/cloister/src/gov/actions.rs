@@ -285,7 +285,7 @@ pub fn describe(call: &[u8]) -> String {
         C::setPolicy(c) => format!(
             "set policy ({} bytes): {}",
             c.policyJson.len(),
-            String::from_utf8_lossy(&c.policyJson)
+            String::from_utf8_lossy(&c.policyJson).trim()
         ),
         C::setThresholds(c) => format!(
             "set thresholds add={} bps, remove={} bps, voting period {} s",

@@ -8,7 +8,7 @@ mod sign;
 mod status;
 
 use alloy_primitives::{B256, Bytes, U256};
-use alloy_sol_types::{SolCall as _, SolEvent as _};
+use alloy_sol_types::SolCall as _;
 use cloister_governance::{GOVERNANCE_ADDRESS, abi::ICloisterGovernance as G};
 use rpc::Rpc;
 use std::path::PathBuf;

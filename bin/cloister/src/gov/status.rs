@@ -127,7 +127,7 @@ pub async fn print(rpc: &Rpc, only: Option<U256>) -> eyre::Result<()> {
     println!(
         "policy version {}: {}",
         policy.version,
-        String::from_utf8_lossy(&policy.json)
+        String::from_utf8_lossy(&policy.json).trim()
     );
     let ids = proposal_ids(rpc).await?;
     println!("proposals ({}):", ids.len());
