@@ -33,5 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 cargo nextest run --workspace --no-fail-fast "$@" || status=1
+# The governance contract the node predeploys equals a fresh solc-js compilation of its source
+# (the Rust tests check that genesis/dev.json carries exactly that artifact's runtime code).
+echo "=== governance contract: fresh compilation equals the committed artifact ==="
+if (cd contracts/governance && npm ci --no-audit --no-fund --loglevel=error >/dev/null \
+    && node check.mjs); then :; else status=1; fi
 scripts/e2e.sh || status=1
 exit $status

@@ -3,6 +3,7 @@
 //! "Governance"), with ordinary signed transactions.
 
 mod actions;
+mod genesis;
 mod rpc;
 mod sign;
 mod status;
@@ -58,6 +59,8 @@ pub enum GovCommand {
         /// The proposal.
         id: U256,
     },
+    /// Write the governance contract into a genesis file from its `cloister` section.
+    Genesis(genesis::GenesisArgs),
 }
 
 /// Where the node is.
@@ -105,6 +108,7 @@ impl Support {
 /// Runs a `gov` subcommand.
 pub async fn run(command: GovCommand) -> eyre::Result<()> {
     match command {
+        GovCommand::Genesis(args) => genesis::run(&args),
         GovCommand::Status { rpc, proposal } => status::print(&rpc.client()?, proposal).await,
         GovCommand::Propose {
             rpc,

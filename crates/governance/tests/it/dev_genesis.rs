@@ -40,3 +40,18 @@ fn dev_chain_is_governed_by_dev_accounts_0_to_2() {
     let consortium = Consortium::from_genesis(cloister);
     assert_eq!(consortium.validators, vec![accounts[0]]);
 }
+
+#[test]
+fn a_genesis_with_members_needs_the_contract_and_gov_genesis_writes_it() {
+    let mut genesis: Value = serde_json::from_str(DEV_GENESIS_JSON).unwrap();
+    genesis["alloc"]
+        .as_object_mut()
+        .unwrap()
+        .remove(&format!("{:#x}", cloister_governance::GOVERNANCE_ADDRESS));
+    let stripped = genesis.to_string();
+    let err = ChainSpec::from_genesis_json(&stripped).unwrap_err();
+    assert!(err.to_string().contains("cloister gov genesis"), "{err}");
+    let written: Value = serde_json::from_str(&with_governance(&stripped).unwrap()).unwrap();
+    let committed: Value = serde_json::from_str(DEV_GENESIS_JSON).unwrap();
+    assert_eq!(written, committed);
+}
