@@ -171,14 +171,9 @@ pub fn init(args: &InitArgs) -> eyre::Result<Vec<PathBuf>> {
                 heartbeat: None,
                 election_timeout: None,
                 snapshot_every: args.snapshot_every,
-                // Genesis nodes list each other; a spare lists them and itself (the others
-                // learn its address when it joins).
-                peers: peers
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j < args.validators + args.followers || *j == i)
-                    .map(|(_, p)| p.clone())
-                    .collect(),
+                // Every node lists every other, spares included: gossip must reach a spare
+                // once a vote admits it (until then it refuses them, and they it).
+                peers: peers.clone(),
             },
         };
         let path = dir.join("node.toml");

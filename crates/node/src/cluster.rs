@@ -221,10 +221,25 @@ pub(crate) async fn start(
         Some(a) => (PeerIdentity::from_ra_tls(key, &a.identity), Some(a.peers)),
         None => (PeerIdentity::self_signed(key)?, None),
     };
-    // Asked on every handshake and, after a change, again on every open connection.
+    // Asked on every handshake and, after a change, again on every open connection: a node
+    // the configuration in force admits, or one still in the Raft membership (a validator
+    // removed by a vote keeps talking Raft until the leader's membership change that removes
+    // it commits: cutting it off first could leave the old configuration without a quorum).
     let members_of = chain.clone();
+    let raft_cell: Arc<std::sync::OnceLock<ClusterRaft>> = Arc::default();
+    let raft_of = raft_cell.clone();
     let policy = PeerPolicy::new(
-        Arc::new(move |a: &Address| members_of.consortium().admits(a)),
+        Arc::new(move |a: &Address| {
+            members_of.consortium().admits(a)
+                || raft_of.get().is_some_and(|raft| {
+                    raft.metrics()
+                        .borrow()
+                        .membership_config
+                        .membership()
+                        .get_node(&node_id_of(a))
+                        .is_some()
+                })
+        }),
         peer_attestation,
     );
     let transport = PeerTransport::new(identity, policy)?;
@@ -239,6 +254,7 @@ pub(crate) async fn start(
     let raft = ClusterRaft::new(id, Arc::new(raft_config), network.clone(), log, sm)
         .await
         .map_err(|e| ClusterError::Raft(e.to_string()))?;
+    let _ = raft_cell.set(raft.clone());
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -271,6 +287,16 @@ pub(crate) async fn start(
     tasks.push(tokio::spawn(crate::cluster_membership::reconcile(
         raft.clone(),
         chain.clone(),
+        crate::cluster_membership::Peers {
+            policy: transport.policy().clone(),
+            network: network.clone(),
+            configured: config
+                .peers
+                .iter()
+                .filter(|p| p.address != me)
+                .cloned()
+                .collect(),
+        },
     )));
 
     let genesis_validator = genesis_validators.contains(&me);

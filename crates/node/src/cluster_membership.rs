@@ -10,6 +10,7 @@ use cloister_chain::Chain;
 use cloister_consensus::{
     ClusterRaft, PeerNode, node_id_of,
     openraft::{ChangeMembers, RaftMetrics},
+    transport::{PeerNetwork, PeerPolicy},
 };
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
@@ -27,20 +28,48 @@ enum Step {
     RemoveLearners(BTreeSet<u64>),
 }
 
-/// Runs on every node; acts only while it leads. Ends when the chain is dropped.
-pub(crate) async fn reconcile(raft: ClusterRaft, chain: Arc<Chain>) {
+/// Who a node talks to besides what Raft dials on its own.
+pub(crate) struct Peers {
+    /// The rules peers must meet.
+    pub policy: PeerPolicy,
+    /// Gossip.
+    pub network: PeerNetwork,
+    /// The peers of the node's configuration file.
+    pub configured: Vec<PeerNode>,
+}
+
+/// Runs on every node; changes the membership only while it leads. Ends when the chain is
+/// dropped. On every node, a membership change makes open peer connections check their peer
+/// again (a validator removed from Raft is cut off once the change commits) and gossips to
+/// every member (a validator added by a vote may lead, and transactions must reach it).
+pub(crate) async fn reconcile(raft: ClusterRaft, chain: Arc<Chain>, peers: Peers) {
     let mut changes = chain.watch_consortium();
     let mut tick = tokio::time::interval(RECHECK);
+    let mut seen_membership = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             changed = changes.changed() => if changed.is_err() { return },
         }
+        let metrics = raft.metrics().borrow().clone();
+        let membership_at = *metrics.membership_config.log_id();
+        if seen_membership != Some(membership_at) {
+            if seen_membership.is_some() {
+                peers.policy.rules_changed();
+            }
+            seen_membership = Some(membership_at);
+            let mut gossip = peers.configured.clone();
+            for (_, node) in metrics.membership_config.membership().nodes() {
+                if !gossip.iter().any(|p| p.address == node.address) {
+                    gossip.push(node.clone());
+                }
+            }
+            peers.network.set_peers(gossip);
+        }
         let consortium = chain.consortium();
         if !consortium.governed {
             continue;
         }
-        let metrics = raft.metrics().borrow().clone();
         if metrics.current_leader != Some(metrics.id) {
             continue;
         }

@@ -39,7 +39,16 @@ pub(crate) fn estimate_gas(
         return Ok(TX_GAS);
     }
 
-    let first = prepared.run_plain(&prepared.tx(&request, hi)?, from)?;
+    let first = match prepared.run_plain(&prepared.tx(&request, hi)?, from) {
+        // The ceiling (the gas cap, or what the sender's balance pays for) does not even cover
+        // the intrinsic cost: geth's answer, not the limit's own complaint.
+        Err(CallError::Rpc(RpcError::Rejected(message)))
+            if message.contains("intrinsic gas too low") =>
+        {
+            return Err(RpcError::Halted(format!("gas required exceeds allowance ({hi})")).into());
+        }
+        other => other?,
+    };
     let (used, peak) = match &first {
         ExecutionResult::Success { gas, .. } => (gas.tx_gas_used(), gas.total_gas_spent()),
         ExecutionResult::Revert { output, .. } => return Err(reverted(output.clone()).into()),

@@ -156,3 +156,28 @@ async fn send_transaction_without_to_creates_a_contract() {
     assert_eq!(code, "0x00");
     node.handle.stop().await;
 }
+
+#[tokio::test]
+async fn estimate_from_an_account_that_cannot_pay_is_geths_allowance_error() {
+    // A sender with no funds and a fee cap: the ceiling is what its balance pays for (0 gas),
+    // which does not cover the intrinsic cost. geth answers "gas required exceeds allowance".
+    let node = Node::start().await;
+    let error = node
+        .error(
+            "eth_estimateGas",
+            json!([{
+                "from": "0x00000000000000000000000000000000000b0b00",
+                "to": CONTRACT,
+                "maxFeePerGas": "0x5b47d179",
+                "maxPriorityFeePerGas": "0x1",
+            }]),
+        )
+        .await;
+    assert_eq!(error["code"], json!(-32000), "{error}");
+    assert_eq!(
+        error["message"],
+        json!("gas required exceeds allowance (0)"),
+        "{error}"
+    );
+    node.handle.stop().await;
+}
