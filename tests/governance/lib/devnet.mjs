@@ -143,7 +143,7 @@ export class Devnet {
     const child = spawn(BIN, ['node', '--config', this.toml(i)], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info,openraft=warn' },
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info,openraft=off' },
     });
     fs.closeSync(out);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -180,7 +180,7 @@ export class Devnet {
     for (const i of [...this.procs.keys()]) await this.stop(i);
     for (const provider of this.providers.values()) provider.destroy();
     this.providers.clear();
-    if (!keep) fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (!keep) fs.rmSync(this.tmp, { recursive: true, force: true, maxRetries: 5 });
   }
 
   tail(i, lines = 25) {
