@@ -354,6 +354,11 @@ if wants cloister && [ -n "$cloister_bin" ]; then
     || failed+=(signin)
   count_results "$workdir/signin.log"
   summary+=("signin: $counts")
+  echo "=== governance on a 3-validator devnet ===" >&2
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/governance/run.sh" 2>&1 | tee "$workdir/governance.log" >&2 \
+    || failed+=(governance)
+  count_results "$workdir/governance.log"
+  summary+=("governance: $counts")
   echo "=== confidential ERC-20 example ===" >&2
   CLOISTER_BIN="$cloister_bin" "$repo/examples/confidential-erc20/run.sh" 2>&1 \
     | tee "$workdir/confidential-erc20.log" >&2 || failed+=(confidential-erc20)
