@@ -18,7 +18,7 @@ import {
 const lower = (a) => a.toLowerCase();
 const nets = new Set();
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
+  process.on(signal, () => {
     for (const net of nets) net.killAllSync();
     process.exit(130);
   });

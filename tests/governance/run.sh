@@ -7,7 +7,7 @@
 # Environment:
 #   CLOISTER_BIN       a built cloister binary (otherwise `cargo build -p cloister` is run)
 #   CARGO_TARGET_DIR   build dir (default $HOME/.cache/cloister-target)
-#   GOV_KEEP=1         keep the devnet folders (in $TMPDIR) for a look after a failure
+#   GOV_KEEP=1         keep the devnets' folders and logs for a look after a failure
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,12 +15,32 @@ repo="$(cd "$here/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cloister-target}"
 export npm_config_cache="$HOME/.cache/cloister-governance-npm"
 
+# The devnets go under $workdir (TMPDIR of the test); every node's process group id is
+# appended to $workdir/pids as it starts.
+workdir="$(mktemp -d)"
 test_pid=""
 cleanup() {
-  # The test kills its nodes itself; should it be killed first, its process group goes too.
+  # The test stops its nodes itself; should it be killed first, its process group goes, and
+  # then every node it started.
   if [ -n "$test_pid" ] && kill -0 "$test_pid" 2>/dev/null; then
     kill -- "-$test_pid" 2>/dev/null || kill "$test_pid" 2>/dev/null || true
     wait "$test_pid" 2>/dev/null || true
+  fi
+  local pid alive=""
+  for pid in $(cat "$workdir/pids" 2>/dev/null); do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -- "-$pid" 2>/dev/null || true
+      alive="$alive $pid"
+    fi
+  done
+  if [ -n "$alive" ]; then
+    sleep 2
+    for pid in $alive; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  fi
+  if [ "${GOV_KEEP:-}" = 1 ]; then
+    echo "governance: devnets kept in $workdir" >&2
+  else
+    rm -rf "$workdir"
   fi
 }
 trap cleanup EXIT
@@ -47,7 +67,7 @@ status=0
 set -m
 (
   cd "$here"
-  exec env CLOISTER_BIN="$cloister_bin" \
+  exec env CLOISTER_BIN="$cloister_bin" TMPDIR="$workdir" GOV_PIDFILE="$workdir/pids" \
     timeout --kill-after=10 290 node --test --test-reporter=spec --test-concurrency=1 \
     --test-timeout=280000 "$@" cluster.test.mjs
 ) &

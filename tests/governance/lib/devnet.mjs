@@ -146,6 +146,8 @@ export class Devnet {
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info,openraft=off' },
     });
     fs.closeSync(out);
+    // run.sh stops these process groups too, should this process die first.
+    if (process.env.GOV_PIDFILE) fs.appendFileSync(process.env.GOV_PIDFILE, `${child.pid}\n`);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     this.procs.set(i, { child, exited, done: false });
     exited.then(() => { const p = this.procs.get(i); if (p && p.child === child) p.done = true; });
@@ -201,12 +203,15 @@ export class Devnet {
     return parts.join('\n');
   }
 
-  /** Synchronous kill of every process group (for process exit paths). */
+  /** Synchronous kill of every process group and removal of the folder (process exit paths). */
   killAllSync() {
     for (const p of this.procs.values()) {
       if (!p.done) {
         try { process.kill(-p.child.pid, 'SIGKILL'); } catch { /* already gone */ }
       }
+    }
+    if (process.env.GOV_KEEP !== '1') {
+      try { fs.rmSync(this.tmp, { recursive: true, force: true, maxRetries: 5 }); } catch { /* best effort */ }
     }
   }
 
