@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { ethers } from 'ethers';
 import { Devnet, editToml, waitFor, sleep } from './lib/devnet.mjs';
 import {
-  GOVERNANCE, action, devWallet, passProposal, poke, propose, sendAndWait, view, govInterface,
+  GOVERNANCE, action, devWallet, passProposal, poke, view, govInterface,
 } from './lib/gov.mjs';
 
 const lower = (a) => a.toLowerCase();
@@ -65,7 +65,15 @@ async function leaderOf(net, asked, nodes) {
 
 /** Asserts node `x` stays at its head while the nodes in `others` seal new blocks. */
 async function assertStoppedWhileOthersGoOn(net, x, others, wallet) {
-  const stuck = await net.head(x);
+  // Its head once settled (a block already on its way may still land).
+  let stuck = await net.head(x);
+  await waitFor(`node${x}'s head to settle`, async () => {
+    await sleep(1000);
+    const now = await net.head(x);
+    const settled = now === stuck;
+    stuck = now;
+    return settled;
+  }, { seconds: 30, every: 0 });
   const before = await net.head(others[0]);
   for (let k = 0; k < 3; k++) await poke(wallet);
   const after = await net.head(others[0]);
