@@ -355,8 +355,13 @@ if wants cloister && [ -n "$cloister_bin" ]; then
   count_results "$workdir/signin.log"
   summary+=("signin: $counts")
   echo "=== governance page in headless Chromium ===" >&2
-  CLOISTER_BIN="$cloister_bin" "$repo/tests/governance-page/run.sh" 2>&1 | tee "$workdir/governance.log" >&2 \
-    || failed+=(governance)
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/governance-page/run.sh" 2>&1 \
+    | tee "$workdir/governance-page.log" >&2 || failed+=(governance-page)
+  count_results "$workdir/governance-page.log"
+  summary+=("governance-page: $counts")
+  echo "=== governance on a 3-validator devnet ===" >&2
+  CLOISTER_BIN="$cloister_bin" "$repo/tests/governance/run.sh" 2>&1 \
+    | tee "$workdir/governance.log" >&2 || failed+=(governance)
   count_results "$workdir/governance.log"
   summary+=("governance: $counts")
   echo "=== confidential ERC-20 example ===" >&2
