@@ -106,7 +106,11 @@ impl Chain {
         }
         let head = load_head(reader)?;
         let (blocks, _) = broadcast::channel(BLOCK_CHANNEL_CAPACITY);
-        let (consortium, _) = watch::channel(Arc::new(consortium::read(&spec, &head)?));
+        let in_force = consortium::read(&spec, &head)?;
+        if head.header.number == 0 {
+            consortium::check_genesis(&spec, &in_force)?;
+        }
+        let (consortium, _) = watch::channel(Arc::new(in_force));
         Ok(Self {
             spec,
             store,

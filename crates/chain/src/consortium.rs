@@ -15,6 +15,11 @@ pub(crate) fn read(spec: &ChainSpec, head: &ChainHead) -> Result<Consortium, Cha
     let Some(cloister) = spec.cloister() else {
         return Ok(Consortium::default());
     };
+    // Governed only if genesis lists members (the spec then insists on the contract); a
+    // contract's code lying in `alloc` without members governs nothing.
+    if cloister.members.is_empty() {
+        return Ok(Consortium::from_genesis(cloister));
+    }
     let db = StateDb::new(head.reader.clone());
     match cloister_governance::read_state(db, spec, &head.header)
         .map_err(|e| ChainError::Governance(e.to_string()))?
@@ -23,6 +28,26 @@ pub(crate) fn read(spec: &ChainSpec, head: &ChainHead) -> Result<Consortium, Cha
             .map_err(|e| ChainError::Governance(e.to_string())),
         None => Ok(Consortium::from_genesis(cloister)),
     }
+}
+
+/// At genesis, the contract must hold what the `cloister` section says (a genesis edited
+/// after its contract was written would otherwise run with validators nobody listed).
+pub(crate) fn check_genesis(spec: &ChainSpec, consortium: &Consortium) -> Result<(), ChainError> {
+    let Some(cloister) = spec.cloister() else {
+        return Ok(());
+    };
+    if consortium.governed
+        && (consortium.validators != cloister.validators
+            || consortium.members != cloister.members
+            || consortium.nodes != cloister.followers)
+    {
+        return Err(ChainError::Governance(
+            "the genesis `cloister` section and the governance contract in `alloc` disagree \
+             (validators, members or followers): rewrite the contract with `cloister gov genesis`"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a block's receipts carry a log of the governance contract.

@@ -36,8 +36,8 @@ fn ten_dev_accounts_hold_ten_thousand_eth() {
         assert_eq!(account.nonce.unwrap_or_default(), 0);
         assert!(account.code.is_none());
     }
-    // Ten accounts plus the four system contracts, nothing else.
-    assert_eq!(spec.genesis().alloc.len(), 14);
+    // Ten accounts, the four system contracts and the governance contract, nothing else.
+    assert_eq!(spec.genesis().alloc.len(), 15);
 }
 
 #[test]
