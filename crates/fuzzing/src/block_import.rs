@@ -9,7 +9,7 @@
 
 use crate::setup::{fail, temp_dir, violated};
 use alloy_consensus::{Block, BlockBody};
-use alloy_rlp::{Decodable, Encodable};
+use alloy_rlp::Encodable;
 use alloy_signer_local::PrivateKeySigner;
 use cloister_chain::{Chain, SEAL_LEN, seal_block, seal_from_bytes};
 use cloister_chainspec::{ChainSpec, DEV_GENESIS_JSON, dev_accounts};
@@ -90,13 +90,9 @@ pub fn run(data: &[u8]) {
     });
 }
 
-/// The whole RLP must be one block; a decoded block re-encodes to the same bytes.
+/// The import path's decoding (one block, canonical RLP); what it accepts re-encodes the same.
 pub fn decode(rlp: &[u8]) -> Option<Block<TxEnvelope>> {
-    let mut input = rlp;
-    let block = Block::<TxEnvelope>::decode(&mut input).ok()?;
-    if !input.is_empty() {
-        return None;
-    }
+    let block = cloister_primitives::decode_block(rlp).ok()?;
     let mut again = Vec::with_capacity(rlp.len());
     block.encode(&mut again);
     if again != rlp {

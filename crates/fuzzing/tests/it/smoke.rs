@@ -11,7 +11,7 @@ use std::{
 };
 
 /// Mutated inputs per target, at most.
-const MUTATIONS: usize = 20_000;
+const MUTATIONS: usize = 50_000;
 /// Time per target for mutated inputs, at most (debug builds on a CI machine).
 const BUDGET: Duration = Duration::from_secs(8);
 
