@@ -34,7 +34,7 @@ pub fn decode_block_entry(
     request: &ClusterRequest,
 ) -> Result<(Block<TxEnvelope>, Signature), ConsensusError> {
     let ClusterRequest::Block { rlp, seal } = request;
-    let block = <Block<TxEnvelope> as alloy_rlp::Decodable>::decode(&mut rlp.as_ref())
+    let block = cloister_primitives::decode_block(rlp)
         .map_err(|e| ConsensusError::decode("block entry", e))?;
     let seal = seal_from_bytes(seal).map_err(|e| ConsensusError::decode("block seal", e))?;
     Ok((block, seal))

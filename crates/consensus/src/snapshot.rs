@@ -147,9 +147,8 @@ pub(crate) fn install(
         len.copy_from_slice(take(data, &mut at, 4)?);
         let len = usize::try_from(u32::from_be_bytes(len))
             .map_err(|_| ConsensusError::decode("snapshot", "length"))?;
-        let block =
-            <Block<TxEnvelope> as alloy_rlp::Decodable>::decode(&mut take(data, &mut at, len)?)
-                .map_err(|e| ConsensusError::decode("snapshot block", e))?;
+        let block = cloister_primitives::decode_block(take(data, &mut at, len)?)
+            .map_err(|e| ConsensusError::decode("snapshot block", e))?;
         let seal = seal_from_bytes(take(data, &mut at, SEAL_LEN)?)
             .map_err(|e| ConsensusError::decode("snapshot seal", e))?;
         let hash = block.header.hash_slow();

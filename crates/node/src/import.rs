@@ -3,7 +3,6 @@
 //! number and hash) are skipped, so an interrupted import can simply be run again.
 
 use crate::NodeError;
-use alloy_rlp::Decodable;
 use cloister_chain::{Chain, ImportError};
 use cloister_chainspec::ChainSpec;
 use cloister_primitives::{TxEnvelope, consensus::Block};
@@ -209,14 +208,14 @@ impl<R: Read> BlockStream<R> {
             if let Some(len) = self.item_len(pending)?
                 && pending.len() >= len
             {
-                let mut item = &pending[..len];
-                let block = Block::<TxEnvelope>::decode(&mut item).map_err(|source| {
-                    StreamError::Decode {
-                        index: self.index,
-                        offset: self.offset,
-                        source,
-                    }
-                })?;
+                let block =
+                    cloister_primitives::decode_block(&pending[..len]).map_err(|source| {
+                        StreamError::Decode {
+                            index: self.index,
+                            offset: self.offset,
+                            source,
+                        }
+                    })?;
                 self.start += len;
                 self.offset += len as u64;
                 self.index += 1;

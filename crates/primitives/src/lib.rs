@@ -2,6 +2,7 @@
 //! the recovered-transaction type that flows from the pool to the chain, and sender recovery
 //! on libsecp256k1 (the hot path: once per transaction, at admission, in parallel).
 
+mod block_rlp;
 mod recover;
 
 pub use alloy_consensus::{
@@ -14,6 +15,7 @@ pub use alloy_primitives::{
     U256, address, b256, bytes, hex, keccak256,
 };
 pub use alloy_rlp as rlp;
+pub use block_rlp::decode_block;
 pub use recover::{RecoveryError, recover_parallel, recover_signer};
 
 /// A signed transaction whose sender has been recovered exactly once.
