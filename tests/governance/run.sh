@@ -8,7 +8,6 @@
 #   CLOISTER_BIN       a built cloister binary (otherwise `cargo build -p cloister` is run)
 #   CARGO_TARGET_DIR   build dir (default $HOME/.cache/cloister-target)
 #   GOV_KEEP=1         keep the devnets' folders and logs for a look after a failure
-#   GOV_NODE_BUGS=1    also run the tests that show known node bugs (they fail until fixed)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
