@@ -311,6 +311,9 @@ contract Governance {
         _bump();
         uint256 position = measurementPosition[id];
         require(position != 0, "measurement not allowed");
+        // An empty list means "no rule" to a verifier: revoking the last allowed build would
+        // admit any enclave instead of none.
+        require(measurements.length > 1, "no measurement would remain");
         uint256 last = measurements.length;
         if (position != last) {
             Measurement memory moved = measurements[last - 1];

@@ -26,6 +26,35 @@ pub struct VerifyArgs {
     /// and its `allowSimulatedTee` decides whether a simulated quote may pass.
     #[arg(long)]
     pub genesis: Option<PathBuf>,
+    /// A node of the chain (its RPC URL; a personal URL on a confidential chain): the allowed
+    /// enclaves are those governance holds now (`getMeasurements()` of the contract at
+    /// 0x…C0C0), replacing genesis' initial list (`--genesis` still gives the simulation rule).
+    #[arg(long = "measurements-from", value_name = "URL")]
+    pub measurements_from: Option<String>,
+    /// PEM certificate to trust for `--measurements-from` (e.g. a test CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The allowed enclaves governance holds now, read from a node of the chain.
+async fn governed_rules(
+    url: &str,
+    ca_cert: Option<&std::path::Path>,
+) -> eyre::Result<Vec<EnclaveRule>> {
+    use alloy_sol_types::SolCall as _;
+    use cloister_governance::abi::ICloisterGovernance as G;
+    let rpc = crate::gov::rpc::Rpc::new(url, ca_cert)?;
+    let data = G::getMeasurementsCall {}.abi_encode();
+    let out = rpc
+        .eth_call(cloister_governance::GOVERNANCE_ADDRESS, &data)
+        .await?;
+    let measurements = G::getMeasurementsCall::abi_decode_returns(&out)
+        .map_err(|e| eyre::eyre!("getMeasurements(): {e}"))?;
+    let allowed: Vec<_> = measurements
+        .iter()
+        .map(cloister_governance::allowed_measurement)
+        .collect();
+    Ok(cloister_node::enclave_rules(&allowed))
 }
 
 /// The allow-list and simulation rule of the chain in `path`.
@@ -84,6 +113,11 @@ pub async fn run(command: AttestCommand) -> eyre::Result<bool> {
                 .filter_map(|r| r.mr_enclave)
                 .collect::<Vec<_>>(),
         );
+        policy.allowed_enclaves = rules;
+    }
+    if let Some(url) = &args.measurements_from {
+        let rules = governed_rules(url, args.ca_cert.as_deref()).await?;
+        allowed_simulated_mrenclaves = Some(rules.iter().filter_map(|r| r.mr_enclave).collect());
         policy.allowed_enclaves = rules;
     }
     if let Some(mr) = expect {

@@ -7,6 +7,18 @@ use crate::{GovernanceError, GovernanceState};
 use cloister_chainspec::{AllowedMeasurement, CloisterConfig};
 use cloister_primitives::{Address, B256};
 
+/// A measurement the contract holds, as the quote verifier's rules read it: zero parts are
+/// absent, and a product id only means something with the signer it belongs to.
+pub fn allowed_measurement(m: &crate::abi::Measurement) -> AllowedMeasurement {
+    let some = |value: B256| (value != B256::ZERO).then_some(value);
+    AllowedMeasurement {
+        mrenclave: some(m.mrenclave),
+        mrsigner: some(m.mrsigner),
+        isv_prod_id: some(m.mrsigner).map(|_| m.productId),
+        isv_svn: m.minIsvSvn,
+    }
+}
+
 /// The configuration every node applies from the block after the one it was read at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Consortium {
@@ -56,18 +68,7 @@ impl Consortium {
     ) -> Result<Self, GovernanceError> {
         let policy = serde_json::from_slice(&state.policy_json)
             .map_err(|e| GovernanceError::Invalid(format!("policy document: {e}")))?;
-        let some = |value: B256| (value != B256::ZERO).then_some(value);
-        let measurements = state
-            .measurements
-            .iter()
-            .map(|m| AllowedMeasurement {
-                mrenclave: some(m.mrenclave),
-                mrsigner: some(m.mrsigner),
-                // A product id only means something with the signer it belongs to.
-                isv_prod_id: some(m.mrsigner).map(|_| m.productId),
-                isv_svn: m.minIsvSvn,
-            })
-            .collect();
+        let measurements = state.measurements.iter().map(allowed_measurement).collect();
         Ok(Self {
             governed: true,
             config_version: state.config_version,

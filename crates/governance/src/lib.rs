@@ -31,7 +31,7 @@ pub use state::{GovernanceState, read_config_version, read_state};
 mod consortium;
 mod genesis_file;
 
-pub use consortium::Consortium;
+pub use consortium::{Consortium, allowed_measurement};
 pub use genesis_file::{initial_from, with_governance};
 
 /// Where every Cloister genesis that lists members predeploys the governance contract.

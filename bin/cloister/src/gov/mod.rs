@@ -4,7 +4,7 @@
 
 mod actions;
 mod genesis;
-mod rpc;
+pub(crate) mod rpc;
 mod sign;
 mod status;
 

@@ -38,12 +38,15 @@ pub struct PeerRefusal {
     pub count: u64,
 }
 
+/// When each (peer, reason) was last logged at warn.
+type WarnedAt = BTreeMap<(Option<Address>, String), Instant>;
+
 /// The shared, bounded list of recent refusals, newest last.
 #[derive(Debug, Clone, Default)]
 pub struct RefusalLog {
     inner: Arc<Mutex<VecDeque<PeerRefusal>>>,
     /// When each (peer, reason) was last logged at warn.
-    warned: Arc<Mutex<BTreeMap<(Option<Address>, String), Instant>>>,
+    warned: Arc<Mutex<WarnedAt>>,
 }
 
 impl RefusalLog {

@@ -350,11 +350,27 @@ fn read_state_follows_executed_proposals() {
     assert_eq!(state.members, vec![addr(1), addr(3)]);
     assert_eq!(state.config_version, 7);
 
-    // And back: revoke, ungrant (one vote suffices at 1 bps).
+    // The last allowed build cannot be revoked: an empty list would admit any enclave.
+    let refused = chain
+        .propose(
+            addr(3),
+            vec![action(gov::revokeMeasurementCall { id: m.id })],
+        )
+        .unwrap_err();
+    assert!(refused.contains("no measurement would remain"), "{refused}");
+
+    // And back: allow another, revoke the first, ungrant (one vote suffices at 1 bps).
+    let other = measurement(B256::repeat_byte(0x77), B256::ZERO, 0, 0);
     let id = chain
         .propose(
             addr(3),
             vec![
+                action(gov::allowMeasurementCall {
+                    mrenclave: other.mrenclave,
+                    mrsigner: other.mrsigner,
+                    productId: other.productId,
+                    minIsvSvn: other.minIsvSvn,
+                }),
                 action(gov::revokeMeasurementCall { id: m.id }),
                 action(gov::setRoleCall {
                     account: addr(30),
@@ -366,9 +382,9 @@ fn read_state_follows_executed_proposals() {
         .unwrap();
     chain.vote(addr(3), id, 1).logs();
     let state = chain.read();
-    assert!(state.measurements.is_empty());
+    assert_eq!(state.measurements, vec![other]);
     assert!(state.roles.is_empty());
-    assert_eq!(state.config_version, 9);
+    assert_eq!(state.config_version, 10);
 }
 
 #[test]
