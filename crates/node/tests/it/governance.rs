@@ -120,3 +120,119 @@ async fn a_voted_policy_is_in_force_from_the_next_block_and_after_a_restart() {
     );
     node.stop().await;
 }
+
+/// A confidential chain governed by dev accounts 0-2 (the dev genesis with a confidential
+/// policy; the contract rewritten from its `cloister` section).
+fn confidential_governed_genesis() -> String {
+    let mut g: Value =
+        serde_json::from_str(cloister_chainspec::DEV_GENESIS_JSON).expect("dev genesis");
+    g["cloister"]["policy"] = json!({"version": 1, "mode": "confidential"});
+    cloister_governance::with_governance(&g.to_string()).expect("governed genesis")
+}
+
+async fn rpc_as(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    method: &str,
+    params: Value,
+) -> Value {
+    rpc(http, &format!("{base}/rpc/{token}"), method, params).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_confidential_chain_every_member_reads_governance_and_strangers_do_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys: Vec<alloy_signer_local::PrivateKeySigner> = dev_accounts().expect("accounts")[..6]
+        .iter()
+        .map(|(_, key)| alloy_signer_local::PrivateKeySigner::from_bytes(key).expect("key"))
+        .collect();
+    cloister_node::init(dir.path(), &confidential_governed_genesis()).expect("init");
+    let mut config = NodeConfig::dev(dir.path().to_path_buf(), crate::common::free_port());
+    config.dev = false;
+    config.plain_http = true;
+    config.unlock_dev_accounts = true;
+    config.validator_key = Some(keys[0].to_bytes());
+    let node = cloister_node::launch(config).await.expect("launch");
+    let base = node.http_url();
+    let http = reqwest::Client::new();
+    let proposer = crate::common::sign_in(&http, &base, &keys[0]).await;
+    let member = crate::common::sign_in(&http, &base, &keys[1]).await;
+    let stranger = crate::common::sign_in(&http, &base, &keys[5]).await;
+
+    // Member 0 proposes with an ordinary transaction.
+    let propose = gov::proposeCall {
+        actions: vec![
+            gov::setRoleCall {
+                account: keys[5].address(),
+                role: "auditor".into(),
+                granted: true,
+            }
+            .abi_encode()
+            .into(),
+        ],
+        description: "an auditor".into(),
+    }
+    .abi_encode();
+    let tx = json!({"from": keys[0].address(), "to": GOVERNANCE_ADDRESS, "data": format!("0x{}", hex::encode(propose))});
+    let sent = rpc_as(&http, &base, &proposer, "eth_sendTransaction", json!([tx])).await;
+    let hash = sent["result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{sent}"))
+        .to_owned();
+    let mut receipt = Value::Null;
+    for _ in 0..200 {
+        receipt = rpc_as(
+            &http,
+            &base,
+            &proposer,
+            "eth_getTransactionReceipt",
+            json!([hash]),
+        )
+        .await["result"]
+            .clone();
+        if !receipt.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+
+    // Another member sees the proposal's transaction, receipt and logs.
+    let seen = rpc_as(
+        &http,
+        &base,
+        &member,
+        "eth_getTransactionByHash",
+        json!([hash]),
+    )
+    .await;
+    assert_eq!(seen["result"]["hash"], hash, "{seen}");
+    let filter = json!([{"address": GOVERNANCE_ADDRESS, "fromBlock": "0x0", "toBlock": "latest"}]);
+    let logs = rpc_as(&http, &base, &member, "eth_getLogs", filter.clone()).await;
+    assert_eq!(logs["result"].as_array().map(Vec::len), Some(1), "{logs}");
+    // And reads the contract's views with eth_call.
+    let count = rpc_as(
+        &http,
+        &base,
+        &member,
+        "eth_call",
+        json!([{"to": GOVERNANCE_ADDRESS, "data": format!("0x{}", hex::encode(gov::proposalCountCall {}.abi_encode()))}, "latest"]),
+    )
+    .await;
+    assert_eq!(count["result"], format!("0x{:064x}", 1), "{count}");
+
+    // A signed-in non-member sees none of it.
+    let hidden = rpc_as(
+        &http,
+        &base,
+        &stranger,
+        "eth_getTransactionByHash",
+        json!([hash]),
+    )
+    .await;
+    assert!(hidden["result"].is_null(), "{hidden}");
+    let none = rpc_as(&http, &base, &stranger, "eth_getLogs", filter).await;
+    assert_eq!(none["result"], json!([]), "{none}");
+    node.stop().await;
+}
