@@ -137,7 +137,6 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         Vec::new()
     };
     let validator = validator_key(&config, &dev_keys)?;
-    let is_validator = validator.is_some();
     let cluster_key = match (&validator, &config.node_key) {
         (Some(key), _) => Some(key.clone()),
         (None, Some(bytes)) => {
@@ -146,7 +145,16 @@ pub async fn launch(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         (None, None) => None,
     };
     let (tls, attestation, ra_tls) = security::tls_identity(&config, &spec)?;
-    let chain = Arc::new(Chain::open(store, spec.clone(), validator)?);
+    // In a cluster every node holds its key as a sealing key: it seals only while it leads and
+    // the configuration in force lists it as a validator (a read replica that a vote made a
+    // validator becomes a voter, so it must be able to seal when it wins an election).
+    let sealing_key = if config.cluster.is_some() {
+        cluster_key.clone()
+    } else {
+        validator
+    };
+    let is_validator = sealing_key.is_some();
+    let chain = Arc::new(Chain::open(store, spec.clone(), sealing_key)?);
     // A single validator must be one in the configuration in force; in a cluster a validator
     // that governance adds later starts as a learner and seals once the configuration lists it.
     if let Some(address) = chain.validator()
