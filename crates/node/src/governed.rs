@@ -54,11 +54,10 @@ pub fn policy_in_force(chain: &Chain) -> Result<Arc<Policy>, NodeError> {
         return Ok(Arc::new(Policy::permissive()));
     }
     let consortium = chain.consortium();
-    let policy = Policy::new(policy_document(&consortium)?)?;
-    if consortium.governed {
-        policy.replace(policy_document(&consortium)?, consortium.policy_version)?;
-    }
-    Ok(Arc::new(policy))
+    Ok(Arc::new(Policy::at_revision(
+        policy_document(&consortium)?,
+        consortium.policy_version,
+    )?))
 }
 
 /// Applies every change of the configuration in force until `shutdown`: replaces the policy's

@@ -22,7 +22,14 @@ pub struct Policy {
 impl Policy {
     /// Checks `document` and indexes it (revision 1).
     pub fn new(document: PolicyDocument) -> Result<Self, PolicyError> {
-        Ok(Self::from_rules(Rules::new(document)?))
+        Self::at_revision(document, 1)
+    }
+
+    /// Checks `document` and indexes it as revision `revision`.
+    pub fn at_revision(document: PolicyDocument, revision: u64) -> Result<Self, PolicyError> {
+        let policy = Self::from_rules(Rules::new(document)?);
+        policy.revision.store(revision, Ordering::Release);
+        Ok(policy)
     }
 
     /// Everything visible to everyone.
